@@ -1,0 +1,22 @@
+/** Where the bootstrap keeps its files on every machine. One place, so scripts and configs agree. */
+export const paths = {
+  /** Marker written by cloud-init (or the test bed) once the machine is prepared. */
+  preparedMarker: "/var/lib/pulumi-k8s-ha/node-prepared",
+  /** State directory of the bootstrap on each machine. */
+  stateDir: "/var/lib/pulumi-k8s-ha",
+  /** Root-only logs of kubeadm runs (their output holds the bootstrap token). */
+  logDir: "/var/log/pulumi-k8s-ha",
+  /** kubeadm configuration files placed by the program. */
+  kubeadmInitConfig: "/etc/kubernetes/pulumi-k8s-ha/kubeadm-init.yaml",
+  kubeadmJoinConfig: "/etc/kubernetes/pulumi-k8s-ha/kubeadm-join.yaml",
+  kubernetesPki: "/etc/kubernetes/pki",
+  adminKubeconfig: "/etc/kubernetes/admin.conf",
+  kubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
+  apiServerManifest: "/etc/kubernetes/manifests/kube-apiserver.yaml",
+  /** External etcd member files. */
+  etcdConfigFile: "/etc/etcd/etcd.conf.yml",
+  etcdPkiDir: "/etc/etcd/pki",
+  etcdUnitFile: "/etc/systemd/system/pulumi-k8s-ha-etcd.service",
+  etcdUnitName: "pulumi-k8s-ha-etcd.service",
+  etcdLog: "/var/log/pulumi-k8s-ha/etcd.log",
+} as const;

@@ -1,0 +1,6 @@
+export * from "./shell";
+export * from "./waitReady";
+export * from "./placeFiles";
+export * from "./etcdStart";
+export * from "./quorumGate";
+export * from "./kubeadm";

@@ -1,0 +1,128 @@
+import { paths } from "../paths";
+import { bashScript } from "./shell";
+
+/** Options shared by the kubeadm steps. */
+export interface KubeadmStepOptions {
+  /** Extra preflight errors kubeadm should ignore (e.g. `NumCPU` on small machines). @default [] */
+  ignorePreflightErrors?: string[];
+}
+
+const REDACT_TOKENS = String.raw`sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g; s/[a-f0-9]{64}/<redacted-key>/g'`;
+
+/**
+ * Runs kubeadm with the given arguments, its output kept in a root-only log (it prints the bootstrap token);
+ * prints a redacted tail of that log on failure, resets the half-initialised node so a re-run starts cleanly,
+ * and exits with kubeadm's status.
+ */
+function runKubeadm(step: string, configFile: string, options: KubeadmStepOptions): string {
+  const ignore = (options.ignorePreflightErrors ?? []).join(",");
+  const ignoreFlag = ignore ? ` --ignore-preflight-errors=${ignore}` : "";
+  return `
+[ -f "${configFile}" ] || { echo "${configFile} missing: the place-files step did not run" >&2; exit 1; }
+mkdir -p "$LOG_DIR"
+chmod 700 "$LOG_DIR"
+log="$LOG_DIR/kubeadm-${step}.log"
+if ! kubeadm ${step === "init" ? "init" : "join"} --config "${configFile}"${ignoreFlag} >"$log" 2>&1; then
+  echo "kubeadm ${step} failed on $(hostname); last lines of $log (tokens redacted):" >&2
+  tail -n 40 "$log" | ${REDACT_TOKENS} >&2
+  echo "resetting this node so that a re-run starts cleanly" >&2
+  kubeadm reset --force >>"$log" 2>&1 || true
+  exit 1
+fi
+echo "kubeadm ${step} done on $(hostname)"`;
+}
+
+/**
+ * `kubeadm init` on the first control plane, from the placed configuration. Skipped when the node is already
+ * initialised (`admin.conf` exists), so re-runs never re-initialise.
+ */
+export function kubeadmInitScript(options: KubeadmStepOptions = {}): string {
+  return bashScript(
+    "kubeadm init on the first control plane (skipped when already initialised)",
+    { ADMIN_CONF: paths.adminKubeconfig, LOG_DIR: paths.logDir },
+    `
+if [ -f "$ADMIN_CONF" ]; then
+  echo "$(hostname) already initialised: $ADMIN_CONF exists"
+  exit 0
+fi
+${runKubeadm("init", paths.kubeadmInitConfig, options)}
+`,
+  );
+}
+
+/**
+ * `kubeadm join --control-plane` (the JoinConfiguration has a controlPlane section). Skipped when this node
+ * already runs a control plane (kubelet.conf and the kube-apiserver manifest exist).
+ */
+export function kubeadmJoinScript(options: KubeadmStepOptions = {}): string {
+  return bashScript(
+    "kubeadm join --control-plane (skipped when already joined)",
+    { KUBELET_CONF: paths.kubeletKubeconfig, APISERVER_MANIFEST: paths.apiServerManifest, LOG_DIR: paths.logDir },
+    `
+if [ -f "$KUBELET_CONF" ] && [ -f "$APISERVER_MANIFEST" ]; then
+  echo "$(hostname) already joined: $KUBELET_CONF and $APISERVER_MANIFEST exist"
+  exit 0
+fi
+${runKubeadm("join", paths.kubeadmJoinConfig, options)}
+`,
+  );
+}
+
+/**
+ * Removes this node from the cluster with `kubeadm reset` (for stacked etcd this also removes its etcd
+ * member). Only used as a delete step when the user opted in: it is destructive by design.
+ */
+export function kubeadmResetScript(): string {
+  return bashScript(
+    "kubeadm reset (explicit node removal)",
+    { LOG_DIR: paths.logDir },
+    `
+if ! command -v kubeadm >/dev/null 2>&1; then
+  echo "kubeadm not installed: nothing to reset"
+  exit 0
+fi
+mkdir -p "$LOG_DIR"
+kubeadm reset --force >"$LOG_DIR/kubeadm-reset.log" 2>&1
+echo "$(hostname) reset"
+`,
+  );
+}
+
+/** Options of {@link cniInstallScript}. */
+export interface CniInstallOptions {
+  /** URL of the CNI manifest to apply. */
+  manifestUrl: string;
+  /** How long to wait for the API server before applying, in seconds. */
+  timeoutSeconds: number;
+}
+
+/** Applies the CNI manifest with the admin kubeconfig (`kubectl apply` is idempotent). */
+export function cniInstallScript(options: CniInstallOptions): string {
+  return bashScript(
+    "install the CNI (kubectl apply, idempotent)",
+    { MANIFEST_URL: options.manifestUrl, KUBECONFIG_FILE: paths.adminKubeconfig, TIMEOUT_SECONDS: options.timeoutSeconds },
+    `
+deadline=$((SECONDS + TIMEOUT_SECONDS))
+until kubectl --kubeconfig "$KUBECONFIG_FILE" get --raw /readyz >/dev/null 2>&1; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "API server not ready after $TIMEOUT_SECONDS seconds; CNI not applied" >&2
+    exit 1
+  fi
+  sleep 2
+done
+kubectl --kubeconfig "$KUBECONFIG_FILE" apply --server-side --force-conflicts -f "$MANIFEST_URL"
+`,
+  );
+}
+
+/** Prints the admin kubeconfig (the command's stdout is marked secret and not logged). */
+export function fetchKubeconfigScript(): string {
+  return bashScript(
+    "print the admin kubeconfig",
+    { ADMIN_CONF: paths.adminKubeconfig },
+    `
+[ -f "$ADMIN_CONF" ] || { echo "$ADMIN_CONF missing: kubeadm init has not run" >&2; exit 1; }
+cat "$ADMIN_CONF"
+`,
+  );
+}

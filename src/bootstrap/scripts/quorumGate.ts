@@ -1,0 +1,201 @@
+import { bashBraces, bashScript } from "./shell";
+
+/** One etcd member the gate expects. */
+export interface GateMember {
+  /** Member name (the plan's node name). */
+  name: string;
+  /** Client URL, `https://<address>:2379`. */
+  endpoint: string;
+}
+
+/** Options of {@link quorumGateScript}. */
+export interface QuorumGateOptions {
+  /** Every member expected at this point of the bootstrap. The gate checks each by its own endpoint. */
+  members: GateMember[];
+  /** Members that must answer healthy: all of them during bootstrap; the quorum size for a "still writable" check. */
+  minHealthy: number;
+  /** CA bundle, client certificate and key etcdctl uses (paths on the machine running the gate). */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** Give up after this many seconds of failing attempts. */
+  timeoutSeconds: number;
+  /** Pause between attempts, in seconds. */
+  intervalSeconds: number;
+  /** `https://<lb>:<port>/readyz` to check through the load balancer; `""` skips the check. @default "" */
+  readyzUrl?: string;
+  /** CA the `/readyz` check trusts. @default "/etc/kubernetes/pki/ca.crt" */
+  readyzCaFile?: string;
+  /** Control-plane nodes that must be Ready (via the admin kubeconfig); 0 skips the check. @default 0 */
+  expectedReadyNodes?: number;
+  /** Kubeconfig for the node check. @default "/etc/kubernetes/admin.conf" */
+  kubeconfigFile?: string;
+}
+
+/**
+ * The quorum gate: retries, within a bound, until the etcd cluster has exactly the expected members, no
+ * learner, no alarm, one cluster ID and one leader, at least `minHealthy` healthy members, and (when asked)
+ * `/readyz` answers `ok` through the load balancer and enough control-plane nodes are Ready.
+ * Prints its observation as one JSON object on stdout (a `GateObservation`); on failure also lists each
+ * problem, naming the member, on stderr and exits 1.
+ */
+export function quorumGateScript(options: QuorumGateOptions): string {
+  if (options.members.length === 0) {
+    throw new Error("quorum gate needs at least one member");
+  }
+  for (const member of options.members) {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(member.name) || /[\s=]/.test(member.endpoint)) {
+      throw new Error(`quorum gate member ${JSON.stringify(member)} has an unusable name or endpoint`);
+    }
+  }
+  return bashScript(
+    "quorum gate: etcd membership, health, leader and API readiness, with bounded retries",
+    {
+      MEMBERS: options.members.map((m) => `${m.name}=${m.endpoint}`).join(" "),
+      EXPECTED_MEMBERS: options.members.length,
+      MIN_HEALTHY: options.minHealthy,
+      CA_FILE: options.caFile,
+      CERT_FILE: options.certFile,
+      KEY_FILE: options.keyFile,
+      TIMEOUT_SECONDS: options.timeoutSeconds,
+      INTERVAL_SECONDS: options.intervalSeconds,
+      READYZ_URL: options.readyzUrl ?? "",
+      READYZ_CA_FILE: options.readyzCaFile ?? "/etc/kubernetes/pki/ca.crt",
+      EXPECTED_READY_NODES: options.expectedReadyNodes ?? 0,
+      KUBECONFIG_FILE: options.kubeconfigFile ?? "/etc/kubernetes/admin.conf",
+    },
+    GATE_BODY,
+  );
+}
+
+const GATE_BODY = bashBraces(String.raw`
+etcdctl_at() {
+  local endpoint="$1"
+  shift
+  ETCDCTL_API=3 etcdctl --endpoints="$endpoint" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
+    --dial-timeout=1s --command-timeout=2s "$@"
+}
+
+last_line() { printf '%s\n' "$1" | grep -v '^{' | tail -n 1; }
+
+check_once() {
+  problems=()
+  members_json=""
+  healthy=0
+  cluster_ids=""
+  leader_ids=""
+  member_list=""
+  alarms=""
+  for pair in $MEMBERS; do
+    name="@{pair%%=*}"
+    endpoint="@{pair#*=}"
+    is_healthy=false
+    is_leader=false
+    error=""
+    if health_out="$(etcdctl_at "$endpoint" endpoint health 2>&1)"; then
+      is_healthy=true
+      healthy=$((healthy + 1))
+    else
+      error="$(last_line "$health_out")"
+      problems+=("member $name ($endpoint) is unhealthy: $error")
+    fi
+    if fields="$(etcdctl_at "$endpoint" endpoint status -w fields 2>/dev/null)"; then
+      member_id="$(printf '%s\n' "$fields" | sed -n 's/^"MemberID" : //p')"
+      leader_id="$(printf '%s\n' "$fields" | sed -n 's/^"Leader" : //p')"
+      cluster_ids+="$(printf '%s\n' "$fields" | sed -n 's/^"ClusterID" : //p')"$'\n'
+      if [ -n "$leader_id" ] && [ "$leader_id" != "0" ]; then leader_ids+="$leader_id"$'\n'; fi
+      [ "$member_id" = "$leader_id" ] && is_leader=true
+      if [ -z "$member_list" ]; then
+        member_list="$(etcdctl_at "$endpoint" member list -w simple 2>/dev/null || true)"
+        alarms="$(etcdctl_at "$endpoint" alarm list 2>/dev/null || true)"
+      fi
+    fi
+    line="$(printf '%s\n' "$member_list" | grep -F ", $endpoint," | head -n 1 || true)"
+    hex_id="$(printf '%s' "$line" | cut -d, -f1)"
+    is_learner=false
+    case "$line" in *", true") is_learner=true ;; esac
+    members_json+="$(jq -nc --arg name "$name" --arg id "$hex_id" --arg endpoint "$endpoint" \
+      --argjson healthy "$is_healthy" --argjson learner "$is_learner" --argjson leader "$is_leader" --arg error "$error" \
+      '{name: $name, id: $id, endpoint: $endpoint, healthy: $healthy, isLearner: $learner, isLeader: $leader}
+       + (if $error == "" then {} else {error: $error} end)')"$'\n'
+  done
+
+  member_count=0
+  learners=""
+  if [ -n "$member_list" ]; then
+    member_count="$(printf '%s\n' "$member_list" | grep -c . || true)"
+    learners="$(printf '%s\n' "$member_list" | awk -F', ' '$NF == "true" {print $3}' | tr '\n' ' ')"
+  fi
+  distinct_clusters="$(printf '%s' "$cluster_ids" | sort -u | grep -c . || true)"
+  distinct_leaders="$(printf '%s' "$leader_ids" | sort -u | grep -c . || true)"
+
+  if [ -z "$member_list" ]; then
+    problems+=("no member answered 'member list'")
+  elif [ "$member_count" -ne "$EXPECTED_MEMBERS" ]; then
+    names="$(printf '%s\n' "$member_list" | cut -d, -f3 | tr -d ' ' | tr '\n' ' ')"
+    problems+=("etcd has $member_count member(s) ($names), expected $EXPECTED_MEMBERS")
+  fi
+  [ -z "$learners" ] || problems+=("learner(s) not yet promoted: $learners")
+  [ -z "$alarms" ] || problems+=("alarm(s) active: $(printf '%s' "$alarms" | tr '\n' ' ')")
+  [ "$distinct_clusters" -le 1 ] || problems+=("members report $distinct_clusters different cluster IDs (split cluster)")
+  [ "$distinct_leaders" -eq 1 ] || problems+=("members report $distinct_leaders leaders, expected exactly one")
+
+  readyz=""
+  if [ -n "$READYZ_URL" ]; then
+    readyz="$(curl -sS --max-time 5 --cacert "$READYZ_CA_FILE" "$READYZ_URL" 2>&1 || true)"
+    [ "$readyz" = "ok" ] || problems+=("API server not ready through $READYZ_URL: $(last_line "$readyz")")
+  fi
+  nodes_json="null"
+  if [ "$EXPECTED_READY_NODES" -gt 0 ]; then
+    node_lines="$(kubectl --kubeconfig "$KUBECONFIG_FILE" get nodes -l node-role.kubernetes.io/control-plane \
+      -o 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null || true)"
+    nodes_json="$(printf '%s\n' "$node_lines" | grep -F '=' | jq -Rsc 'split("\n") | map(select(length > 0) | split("=") | {name: .[0], ready: (.[1] == "True")})')"
+    ready_nodes="$(printf '%s' "$nodes_json" | jq '[.[] | select(.ready)] | length')"
+    [ "$ready_nodes" -ge "$EXPECTED_READY_NODES" ] || problems+=("$ready_nodes of $EXPECTED_READY_NODES control-plane node(s) Ready")
+  fi
+
+  # Quorum lost is a failure; fewer healthy than required but quorum kept is a failure only if required.
+  if [ "$healthy" -lt "$MIN_HEALTHY" ]; then
+    ok=false
+  else
+    ok=true
+    for problem in "@{problems[@]}"; do
+      case "$problem" in "member "*" is unhealthy: "*) ;; *) ok=false ;; esac
+    done
+  fi
+  degraded=false
+  if [ "$healthy" -lt "$EXPECTED_MEMBERS" ] && [ "$healthy" -ge $((EXPECTED_MEMBERS / 2 + 1)) ]; then degraded=true; fi
+
+  observation="$(jq -nc \
+    --argjson ok "$ok" --argjson degraded "$degraded" --argjson expected "$EXPECTED_MEMBERS" \
+    --argjson healthy "$healthy" --argjson attempts "$attempt" \
+    --argjson members "$(printf '%s' "$members_json" | jq -sc .)" \
+    --argjson clusters "$(printf '%s' "$cluster_ids" | jq -Rsc 'split("\n") | map(select(length > 0)) | unique')" \
+    --argjson leaders "$(printf '%s' "$leader_ids" | jq -Rsc 'split("\n") | map(select(length > 0)) | unique')" \
+    --argjson alarms "$(printf '%s' "$alarms" | jq -Rsc 'split("\n") | map(select(length > 0))')" \
+    --argjson problems "$(printf '%s\n' "@{problems[@]}" | jq -Rsc 'split("\n") | map(select(length > 0))')" \
+    --arg readyz "$readyz" --argjson nodes "$nodes_json" \
+    '{ok: $ok, degraded: $degraded, expectedMembers: $expected, members: $members, healthyMembers: $healthy,
+      clusterIds: $clusters, leaderIds: $leaders, alarms: $alarms, problems: $problems, attempts: $attempts}
+     + (if $readyz == "" then {} else {apiServerReadyz: $readyz} end)
+     + (if $nodes == null then {} else {nodes: $nodes} end)')"
+  [ "$ok" = true ]
+}
+
+deadline=$((SECONDS + TIMEOUT_SECONDS))
+attempt=0
+while true; do
+  attempt=$((attempt + 1))
+  if check_once; then
+    printf '%s\n' "$observation"
+    exit 0
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    printf '%s\n' "$observation"
+    echo "quorum gate failed after $attempt attempt(s) in $TIMEOUT_SECONDS seconds:" >&2
+    printf '  - %s\n' "@{problems[@]}" >&2
+    exit 1
+  fi
+  sleep "$INTERVAL_SECONDS"
+done
+`);

@@ -1,0 +1,47 @@
+/** Quotes a value for POSIX shells: the result is one word whatever the value holds. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `readonly NAME='value'` lines for a script's parameters (never secrets: they end up in the command text). */
+export function shellAssignments(values: Record<string, string | number | boolean>): string {
+  return Object.entries(values)
+    .map(([name, value]) => {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
+        throw new Error(`shell variable name ${JSON.stringify(name)} must be UPPER_SNAKE_CASE`);
+      }
+      return `readonly ${name}=${shellQuote(String(value))}`;
+    })
+    .join("\n");
+}
+
+/**
+ * A complete bash script: strict mode, a description comment, parameters, then the body.
+ * Every step script is built with it so all share the same header.
+ */
+export function bashScript(description: string, parameters: Record<string, string | number | boolean>, body: string): string {
+  const header = ["#!/usr/bin/env bash", `# pulumi-k8s-ha: ${description}`, "set -euo pipefail"];
+  const assignments = shellAssignments(parameters);
+  return [...header, ...(assignments ? [assignments] : []), body.trim(), ""].join("\n");
+}
+
+/**
+ * The text a remote command runs: the script as root, through `sudo -n` when the SSH user is not root.
+ * Standard input (where secrets travel) is passed through untouched to the script.
+ */
+export function asRootCommand(script: string): string {
+  const quoted = shellQuote(script);
+  return [
+    `PKH_SCRIPT=${quoted}`,
+    `if [ "$(id -u)" -eq 0 ]; then exec bash -c "$PKH_SCRIPT"; else exec sudo -n bash -c "$PKH_SCRIPT"; fi`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Long script bodies live in `String.raw` literals, where bash's `${...}` would be TypeScript interpolation:
+ * they write `@{...}` instead, turned into `${...}` here.
+ */
+export function bashBraces(body: string): string {
+  return body.replace(/@\{/g, "${");
+}

@@ -1,0 +1,71 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { EtcdTopology } from "../topology/types";
+import type { ClusterHost } from "./types";
+
+/** Arguments of {@link EtcdCluster}: an external etcd tier on machines of its own. */
+export interface EtcdClusterArgs {
+  /** Cluster name (DNS label); also the etcd `initial-cluster-token`. */
+  clusterName: string;
+  /** The etcd machines, one member each, in plan order (`etcd-0`, `etcd-1`, ...). Their count must be odd. */
+  hosts: ClusterHost[];
+  /** Every zone / failure domain of the cluster, in order: the quorum check counts zones with no member too. */
+  zones: string[];
+  /** Require that losing any one zone keeps quorum. @default true */
+  tolerateZoneFailure?: boolean;
+  /** Extra names or addresses for the member server certificates (e.g. an etcd load balancer). @default [] */
+  extraServerSans?: pulumi.Input<string>[];
+  /** How long the quorum gate keeps retrying before it fails, in seconds. @default 300 */
+  gateTimeoutSeconds?: number;
+  /** How long to wait for SSH and machine preparation (cloud-init) on each host, in minutes. @default 20 */
+  hostReadyTimeoutMinutes?: number;
+}
+
+/** Arguments of {@link KubeadmControlPlane}: kubeadm HA control plane on given machines behind a given endpoint. */
+export interface KubeadmControlPlaneArgs {
+  /** Cluster name (DNS label, at most 40 characters). */
+  clusterName: string;
+  /** Every zone / failure domain of the cluster, in order. */
+  zones: string[];
+  /** The control-plane machines in plan order (`cp-0` first: it runs `kubeadm init`). */
+  controlPlaneHosts: ClusterHost[];
+  /** `"stacked"`: etcd on the control planes; `"external"`: etcd from `externalEtcd`. */
+  etcdTopology: EtcdTopology;
+  /** The external etcd tier. Required with `etcdTopology: "external"`, refused with `"stacked"`. */
+  externalEtcd?: EtcdClusterOutputs;
+  /** Require that losing any one zone keeps etcd quorum. @default true */
+  tolerateZoneFailure?: boolean;
+  /** Load balancer address (DNS name or IP, no port) in front of every kube-apiserver: the `controlPlaneEndpoint`. */
+  apiServerEndpoint: pulumi.Input<string>;
+  /** Port of the API server on the load balancer and on the nodes. @default 6443 */
+  apiServerPort?: number;
+  /** Extra subject alternative names for the API server certificate. @default [] */
+  extraCertSans?: pulumi.Input<string>[];
+  /** Kubernetes version `MAJOR.MINOR.PATCH`, 1.31 to 1.35. @default "1.34.2" */
+  kubernetesVersion?: string;
+  /** Pod network CIDR. @default "10.244.0.0/16" */
+  podSubnet?: string;
+  /** Service network CIDR. @default "10.96.0.0/12" */
+  serviceSubnet?: string;
+  /** CIDRs of the machines' own network, checked not to overlap the pod and service networks. @default [] */
+  nodeSubnets?: string[];
+  /** CNI manifest applied after `kubeadm init`; `""` skips it (bring your own CNI). @default Calico v3.29.1 */
+  cniManifestUrl?: string;
+  /** How long each quorum gate keeps retrying before it fails, in seconds. @default 600 */
+  gateTimeoutSeconds?: number;
+  /** How long to wait for SSH and machine preparation (cloud-init) on each host, in minutes. @default 20 */
+  hostReadyTimeoutMinutes?: number;
+}
+
+/** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */
+export interface EtcdClusterOutputs {
+  /** Client URLs of every member, `https://<address>:2379`. */
+  readonly endpoints: pulumi.Output<string[]>;
+  /** PEM of the etcd CA certificate. */
+  readonly caCertPem: pulumi.Output<string>;
+  /** PEM of the client certificate kube-apiserver uses towards etcd. */
+  readonly apiServerClientCertPem: pulumi.Output<string>;
+  /** PEM of its private key (secret). */
+  readonly apiServerClientKeyPem: pulumi.Output<string>;
+  /** Resources to wait for before the control plane uses etcd (the tier's final quorum gate). */
+  readonly readyResources: pulumi.Resource[];
+}
