@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { EtcdTopology } from "../topology/types";
+import type { GateMember } from "../bootstrap/scripts/quorumGate";
+import type { EtcdTopology, QuorumPlan } from "../topology/types";
 import type { ClusterHost } from "./types";
 
 /** Arguments of {@link EtcdCluster}: an external etcd tier on machines of its own. */
@@ -54,6 +55,12 @@ export interface KubeadmControlPlaneArgs {
   gateTimeoutSeconds?: number;
   /** How long to wait for SSH and machine preparation (cloud-init) on each host, in minutes. @default 20 */
   hostReadyTimeoutMinutes?: number;
+  /**
+   * Run `kubeadm reset` on a control plane when its bootstrap step is deleted (removing the node from the
+   * cluster and, with stacked etcd, from etcd). Off by default: a delete never destroys a node's state unasked.
+   * @default false
+   */
+  resetOnDelete?: boolean;
 }
 
 /** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */
@@ -68,4 +75,8 @@ export interface EtcdClusterOutputs {
   readonly apiServerClientKeyPem: pulumi.Output<string>;
   /** Resources to wait for before the control plane uses etcd (the tier's final quorum gate). */
   readonly readyResources: pulumi.Resource[];
+  /** The tier's quorum arithmetic (voters, quorum size, node and zone failures tolerated). */
+  readonly quorumPlan: QuorumPlan;
+  /** Every member by name and client URL, as the quorum gate checks them. */
+  readonly gateMembers: pulumi.Output<GateMember[]>;
 }

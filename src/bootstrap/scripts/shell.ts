@@ -45,3 +45,9 @@ export function asRootCommand(script: string): string {
 export function bashBraces(body: string): string {
   return body.replace(/@\{/g, "${");
 }
+
+/** The script inside a command text made by {@link asRootCommand} (for tests and mocks that read parameters). */
+export function scriptOfRootCommand(command: string): string {
+  const match = /^PKH_SCRIPT='((?:[^']|'\\'')*)'$/m.exec(command);
+  return match ? match[1].replace(/'\\''/g, "'") : command;
+}

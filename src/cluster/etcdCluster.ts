@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import type * as remote from "@pulumi/command/remote";
+import { etcdClientUrl, renderEtcdConfigFile, renderEtcdSystemdUnit } from "../bootstrap/etcdConfig";
+import { renderFileBundle } from "../bootstrap/fileBundle";
+import { paths } from "../bootstrap/paths";
+import { etcdStartScript, etcdStopScript, GateMember, placeFilesScript, quorumGateScript, waitReadyScript } from "../bootstrap/scripts";
+import { EtcdPki } from "../pki/etcdPki";
+import type { QuorumPlan } from "../topology/types";
+import type { EtcdClusterArgs, EtcdClusterOutputs } from "./args";
+import { defaults, gateCredentials } from "./constants";
+import { hostCommand } from "./hostCommand";
+import { parseGateObservation } from "./observation";
+import type { QuorumReport } from "./quorumReport";
+import { validateEtcdClusterArgs } from "./validateArgs";
+
+/**
+ * An external etcd tier: TLS for clients and peers with client-certificate auth, every member started in one
+ * parallel wave from a static `initial-cluster`, then a quorum gate that waits for exactly the planned
+ * members, one leader and every member healthy. Its outputs plug into {@link KubeadmControlPlane}.
+ */
+export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
+  /** Client URLs of every member, `https://<address>:2379`. */
+  readonly endpoints: pulumi.Output<string[]>;
+  /** PEM of the etcd CA certificate. */
+  readonly caCertPem: pulumi.Output<string>;
+  /** PEM of kube-apiserver's etcd client certificate. */
+  readonly apiServerClientCertPem: pulumi.Output<string>;
+  /** PEM of its key (secret). */
+  readonly apiServerClientKeyPem: pulumi.Output<string>;
+  /** The final quorum gate: wait for it before using etcd. */
+  readonly readyResources: pulumi.Resource[];
+  /** Quorum arithmetic of the tier. */
+  readonly quorumPlan: QuorumPlan;
+  /** Members by name and client URL. */
+  readonly gateMembers: pulumi.Output<GateMember[]>;
+  /** What the plan promised and what the gate observed. */
+  readonly quorum: pulumi.Output<QuorumReport>;
+
+  constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { settings, quorumPlan } = validateEtcdClusterArgs(name, args);
+    super("pulumi-k8s-ha:cluster:EtcdCluster", name, {}, opts);
+    this.quorumPlan = quorumPlan;
+    const readyMinutes = args.hostReadyTimeoutMinutes ?? defaults.hostReadyTimeoutMinutes;
+    const gateSeconds = args.gateTimeoutSeconds ?? defaults.etcdGateTimeoutSeconds;
+
+    const pki = new EtcdPki(
+      `${name}-pki`,
+      { members: args.hosts.map((host) => ({ name: host.name, address: host.privateAddress })), extraServerSans: args.extraServerSans },
+      { parent: this },
+    );
+    const members = pulumi.all(args.hosts.map((host) => pulumi.output(host.privateAddress))).apply((addresses) =>
+      args.hosts.map((host, index) => ({ name: host.name, address: addresses[index] })),
+    );
+    this.gateMembers = members.apply((list) => list.map((m) => ({ name: m.name, endpoint: etcdClientUrl(m.address) })));
+    this.endpoints = this.gateMembers.apply((list) => list.map((m) => m.endpoint));
+
+    const started: remote.Command[] = args.hosts.map((host, index) => {
+      const ready = hostCommand(`${name}-${host.name}-ready`, host, { script: waitReadyScript({ timeoutSeconds: readyMinutes * 60 }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 }, this);
+      const config = members.apply((list) =>
+        renderEtcdConfigFile({ clusterToken: settings.clusterName, memberName: host.name, memberAddress: list[index].address, members: list }),
+      );
+      const bundle = pulumi.all([pki.memberFiles(index), config]).apply(([certificates, configText]) =>
+        renderFileBundle([
+          ...certificates,
+          { path: paths.etcdConfigFile, mode: "0644", content: configText },
+          { path: paths.etcdUnitFile, mode: "0644", content: renderEtcdSystemdUnit({ user: "root" }) },
+        ]),
+      );
+      const files = hostCommand(
+        `${name}-${host.name}-files`,
+        host,
+        { script: placeFilesScript({ allowedDirectories: ["/etc/etcd", "/etc/systemd/system"] }), stdin: bundle, dependsOn: [ready], timeoutMinutes: 5 },
+        this,
+      );
+      // The configuration's digest is part of the start step's text, so a changed configuration re-runs it.
+      const startScript = config.apply((text) => `${etcdStartScript()}# configuration ${createHash("sha256").update(text).digest("hex")}\n`);
+      return hostCommand(
+        `${name}-${host.name}-start`,
+        host,
+        { script: startScript, dependsOn: [files], timeoutMinutes: 5, deleteScript: etcdStopScript() },
+        this,
+      );
+    });
+
+    const gate = hostCommand(
+      `${name}-gate`,
+      args.hosts[0],
+      {
+        script: this.gateMembers.apply((list) =>
+          quorumGateScript({
+            members: list,
+            minHealthy: list.length,
+            ...gateCredentials.etcdMember,
+            timeoutSeconds: gateSeconds,
+            intervalSeconds: defaults.gateIntervalSeconds,
+          }),
+        ),
+        dependsOn: started,
+        timeoutMinutes: Math.ceil(gateSeconds / 60) + 5,
+      },
+      this,
+    );
+    this.readyResources = [gate];
+    this.caCertPem = pki.ca.cert.certPem;
+    this.apiServerClientCertPem = pki.apiServerClient.cert.certPem;
+    this.apiServerClientKeyPem = pulumi.secret(pki.apiServerClient.key.privateKeyPem);
+    this.quorum = gate.stdout.apply((stdout) => ({
+      etcdTopology: "external",
+      plan: quorumPlan,
+      observed: parseGateObservation(stdout),
+    }));
+    this.registerOutputs({ endpoints: this.endpoints, caCertPem: this.caCertPem, quorum: this.quorum });
+  }
+}

@@ -1,0 +1,81 @@
+import { validateClusterSettings, validatePlacement } from "../topology";
+import type { ClusterSettings, QuorumPlan } from "../topology/types";
+import { requireArgument, validated } from "./argumentError";
+import type { EtcdClusterArgs, KubeadmControlPlaneArgs } from "./args";
+import { requireDistinctHostNames } from "./hostChecks";
+
+/** What {@link validateKubeadmControlPlaneArgs} found valid, with defaults filled. */
+export interface ValidatedControlPlane {
+  settings: ClusterSettings;
+  external: boolean;
+  quorumPlan: QuorumPlan;
+}
+
+/**
+ * Checks every plain argument of a control plane and throws an `ArgumentError` naming the field and the fix.
+ * Called before the component registers, so bad input leaves nothing behind.
+ */
+export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmControlPlaneArgs): ValidatedControlPlane {
+  const context = `KubeadmControlPlane ${name}`;
+  const settings = validated(context, () =>
+    validateClusterSettings({
+      clusterName: args.clusterName,
+      kubernetesVersion: args.kubernetesVersion,
+      podSubnet: args.podSubnet,
+      serviceSubnet: args.serviceSubnet,
+      nodeSubnets: args.nodeSubnets,
+      apiServerPort: args.apiServerPort,
+    }),
+  );
+  requireArgument(
+    args.etcdTopology === "stacked" || args.etcdTopology === "external",
+    context,
+    "etcdTopology",
+    `${JSON.stringify(args.etcdTopology)} is not a topology. Use "stacked" or "external".`,
+  );
+  const external = args.etcdTopology === "external";
+  requireArgument(!external || args.externalEtcd !== undefined, context, "externalEtcd", 'is required with etcdTopology "external". Pass an EtcdCluster.');
+  requireArgument(external || args.externalEtcd === undefined, context, "externalEtcd", 'is only for etcdTopology "external". Remove it or switch topology.');
+  requireArgument(
+    Array.isArray(args.controlPlaneHosts) && args.controlPlaneHosts.length > 0,
+    context,
+    "controlPlaneHosts",
+    "give at least one control-plane host (3 for HA).",
+  );
+  requireDistinctHostNames(context, args.controlPlaneHosts, "controlPlaneHosts");
+  requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
+  const quorumPlan = external
+    ? args.externalEtcd!.quorumPlan
+    : validated(context, () =>
+        validatePlacement(
+          args.controlPlaneHosts.map((host) => host.zone),
+          args.zones,
+          args.tolerateZoneFailure ?? true,
+          "controlPlaneHosts",
+        ),
+      ).quorum;
+  return { settings, external, quorumPlan };
+}
+
+/** What {@link validateEtcdClusterArgs} found valid. */
+export interface ValidatedEtcdCluster {
+  settings: ClusterSettings;
+  quorumPlan: QuorumPlan;
+}
+
+/** Checks an external etcd tier's plain arguments (odd member count, zone-failure tolerance, names). */
+export function validateEtcdClusterArgs(name: string, args: EtcdClusterArgs): ValidatedEtcdCluster {
+  const context = `EtcdCluster ${name}`;
+  const settings = validated(context, () => validateClusterSettings({ clusterName: args.clusterName }));
+  requireArgument(Array.isArray(args.hosts) && args.hosts.length > 0, context, "hosts", "give at least one etcd host (3 or 5 for HA).");
+  requireDistinctHostNames(context, args.hosts, "hosts");
+  const placement = validated(context, () =>
+    validatePlacement(
+      args.hosts.map((host) => host.zone),
+      args.zones,
+      args.tolerateZoneFailure ?? true,
+      "hosts",
+    ),
+  );
+  return { settings, quorumPlan: placement.quorum };
+}

@@ -1,0 +1,5 @@
+export * from "./caCertHash";
+export * from "./certificateAuthority";
+export * from "./clusterPki";
+export * from "./etcdPki";
+export * from "./bootstrapToken";

@@ -1,0 +1,3 @@
+export * from "./certificate";
+export * from "./commandOutput";
+export * from "./mocks";

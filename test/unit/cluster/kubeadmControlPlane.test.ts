@@ -1,0 +1,195 @@
+import * as pulumi from "@pulumi/pulumi";
+import { scriptOfRootCommand } from "../../../src/bootstrap/scripts/shell";
+import { FAKE_SSH_KEY, fakeHosts } from "../support/hosts";
+import { installRecordingMocks, isSecretInput, named, ofType, outputValue, Registration, unwrapSecret } from "../support/recordingMocks";
+
+const zones = ["zone-a", "zone-b", "zone-c"];
+let registrations: Registration[];
+let cluster: typeof import("../../../src/cluster");
+
+beforeAll(async () => {
+  registrations = await installRecordingMocks();
+  cluster = await import("../../../src/cluster");
+});
+beforeEach(() => registrations.splice(0));
+
+const commands = () => ofType(registrations, "command:remote:Command");
+const createText = (r: Registration) => String(unwrapSecret(r.inputs.create));
+const scriptText = (r: Registration) => scriptOfRootCommand(createText(r));
+function bundleFiles(r: Registration): Record<string, { mode: string; content: string }> {
+  return Object.fromEntries(
+    String(unwrapSecret(r.inputs.stdin)).trim().split("\n").map((line) => {
+      const [mode, path, content] = line.split(" ");
+      return [path, { mode, content: Buffer.from(content, "base64").toString() }];
+    }),
+  );
+}
+
+function stackedControlPlane(name: string, extra: Partial<import("../../../src/cluster").KubeadmControlPlaneArgs> = {}) {
+  return new cluster.KubeadmControlPlane(name, {
+    clusterName: "prod",
+    zones,
+    controlPlaneHosts: fakeHosts("cp", 3, zones),
+    etcdTopology: "stacked",
+    apiServerEndpoint: "api.prod.example.com",
+    ...extra,
+  });
+}
+
+describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
+  test("creates the exact bootstrap steps, one wait/files pair per host", async () => {
+    const cp = stackedControlPlane("k");
+    await outputValue(cp.quorum);
+    expect(commands().map((c) => c.name).sort()).toEqual(
+      [
+        "k-cp-0-ready", "k-cp-1-ready", "k-cp-2-ready",
+        "k-cp-0-files", "k-cp-1-files", "k-cp-2-files",
+        "k-cp-0-init", "k-kubeconfig", "k-cni",
+        "k-cp-0-gate", "k-cp-1-join", "k-cp-1-gate", "k-cp-2-join", "k-cp-2-gate",
+      ].sort(),
+    );
+    expect(ofType(registrations, "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort()).toEqual(
+      ["k-pki-cluster-ca-cert", "k-pki-etcd-ca-cert", "k-pki-front-proxy-ca-cert"].sort(),
+    );
+    expect(named(registrations, "k-pki-cluster-ca-cert").inputs).toMatchObject({ isCaCertificate: true, subject: { commonName: "kubernetes" } });
+  });
+
+  test("orders steps as kubeadm's HA guide: init, CNI, gate, then one join at a time behind a gate", async () => {
+    const cp = stackedControlPlane("o");
+    await outputValue(cp.quorum);
+    const at = (name: string) => named(registrations, name);
+    const after = (later: string, earlier: string) => expect(at(later).arrived).toBeGreaterThan(at(earlier).resolved!);
+    after("o-cp-0-files", "o-cp-0-ready");
+    after("o-cp-0-init", "o-cp-0-files");
+    after("o-cni", "o-cp-0-init");
+    after("o-cp-0-gate", "o-cni");
+    after("o-cp-1-join", "o-cp-0-gate");
+    after("o-cp-1-join", "o-cp-1-files");
+    after("o-cp-1-gate", "o-cp-1-join");
+    after("o-cp-2-join", "o-cp-1-gate");
+    after("o-cp-2-gate", "o-cp-2-join");
+    // Host preparation is not serialised: every host's wait step starts before the first one finishes.
+    const readies = ["o-cp-0-ready", "o-cp-1-ready", "o-cp-2-ready"].map(at);
+    expect(Math.max(...readies.map((r) => r.arrived))).toBeLessThan(Math.min(...readies.map((r) => r.resolved!)));
+  });
+
+  test("each gate expects the etcd members joined so far, all healthy, and /readyz through the endpoint", async () => {
+    const cp = stackedControlPlane("g");
+    await outputValue(cp.quorum);
+    const gate0 = scriptText(named(registrations, "g-cp-0-gate"));
+    const gate2 = scriptText(named(registrations, "g-cp-2-gate"));
+    expect(gate0).toContain("MEMBERS='cp-0=https://10.0.0.10:2379'");
+    expect(gate0).toContain("MIN_HEALTHY='1'");
+    expect(gate2).toContain("MEMBERS='cp-0=https://10.0.0.10:2379 cp-1=https://10.0.1.11:2379 cp-2=https://10.0.2.12:2379'");
+    expect(gate2).toContain("MIN_HEALTHY='3'");
+    expect(gate2).toContain("READYZ_URL='https://api.prod.example.com:6443/readyz'");
+    expect(gate2).toContain("EXPECTED_READY_NODES='3'");
+    expect(gate2).toContain("CERT_FILE='/etc/kubernetes/pki/etcd/healthcheck-client.crt'");
+  });
+
+  test("secrets travel only on stdin: no key, token or kubeconfig in any command text", async () => {
+    const cp = stackedControlPlane("s");
+    await outputValue(cp.quorum);
+    const token = ofType(registrations, "random:index/randomString:RandomString").map((r) => r.name);
+    expect(token.sort()).toEqual(["s-token-id", "s-token-secret"]);
+    for (const command of commands()) {
+      const text = createText(command);
+      expect(text).not.toMatch(/MOCK-|FAKE-SSH-KEY|PRIVATE KEY|token: /);
+      expect(isSecretInput(command.inputs.connection)).toBe(true);
+      if (command.inputs.stdin !== undefined) expect(isSecretInput(command.inputs.stdin)).toBe(true);
+    }
+    // The keys do travel, but on stdin of the files step.
+    expect(bundleFiles(named(registrations, "s-cp-1-files"))["/etc/kubernetes/pki/ca.key"].content).toContain("MOCK-s-pki-cluster-ca-key");
+    expect(JSON.stringify(registrations.filter((r) => r.type !== "command:remote:Command").map((r) => r.inputs))).not.toContain(FAKE_SSH_KEY.trim());
+  });
+
+  test("the files step carries the CAs, service-account key and a join config pinned to the CA hash", async () => {
+    const cp = stackedControlPlane("f");
+    await outputValue(cp.quorum);
+    const files = bundleFiles(named(registrations, "f-cp-1-files"));
+    expect(Object.keys(files).sort()).toEqual(
+      [
+        "/etc/kubernetes/pki/ca.crt", "/etc/kubernetes/pki/ca.key",
+        "/etc/kubernetes/pki/front-proxy-ca.crt", "/etc/kubernetes/pki/front-proxy-ca.key",
+        "/etc/kubernetes/pki/etcd/ca.crt", "/etc/kubernetes/pki/etcd/ca.key",
+        "/etc/kubernetes/pki/sa.key", "/etc/kubernetes/pki/sa.pub",
+        "/etc/kubernetes/pulumi-k8s-ha/kubeadm-join.yaml",
+      ].sort(),
+    );
+    expect(files["/etc/kubernetes/pki/ca.key"].mode).toBe("0600");
+    const join = files["/etc/kubernetes/pulumi-k8s-ha/kubeadm-join.yaml"].content;
+    expect(join).toMatch(/caCertHashes:\n\s+- sha256:[0-9a-f]{64}/);
+    expect(join).toContain("apiServerEndpoint: api.prod.example.com:6443");
+    expect(join).toMatch(/token: [a-z0-9]{6}\.[a-z0-9]{16}/);
+  });
+
+  test("outputs: secret kubeconfig, endpoint, nodes per zone, etcd endpoints and the quorum report", async () => {
+    const cp = stackedControlPlane("out");
+    expect(await pulumi.isSecret(cp.kubeconfig)).toBe(true);
+    expect(await outputValue(cp.kubeconfig)).toContain("kind: Config");
+    expect(await outputValue(cp.apiServerEndpoint)).toBe("https://api.prod.example.com:6443");
+    expect(await outputValue(cp.nodes)).toEqual([
+      { name: "cp-0", role: "control-plane", zone: "zone-a", address: "10.0.0.10" },
+      { name: "cp-1", role: "control-plane", zone: "zone-b", address: "10.0.1.11" },
+      { name: "cp-2", role: "control-plane", zone: "zone-c", address: "10.0.2.12" },
+    ]);
+    expect(await outputValue(cp.etcdEndpoints)).toEqual(["https://10.0.0.10:2379", "https://10.0.1.11:2379", "https://10.0.2.12:2379"]);
+    const quorum = await outputValue(cp.quorum);
+    expect(quorum.plan).toMatchObject({ voters: 3, quorumSize: 2, nodeFailuresTolerated: 1, zoneFailuresTolerated: 1 });
+    expect(quorum.observed).toMatchObject({ ok: true, expectedMembers: 3, healthyMembers: 3 });
+  });
+
+  test("commands run as root, are deleted with their machine and have bounded timeouts", async () => {
+    const cp = stackedControlPlane("t");
+    await outputValue(cp.quorum);
+    for (const command of commands()) {
+      expect(createText(command)).toMatch(/exec sudo -n bash -c "\$PKH_SCRIPT"/);
+    }
+    // The first step on every host keeps dialling until SSH answers.
+    expect(unwrapSecret(named(registrations, "t-cp-2-ready").inputs.connection).dialErrorLimit).toBe(-1);
+    expect(named(registrations, "t-cp-2-join").inputs.delete).toBeUndefined();
+  });
+
+  test("resetOnDelete adds kubeadm reset as the delete step of init and joins", async () => {
+    const cp = stackedControlPlane("r", { resetOnDelete: true });
+    await outputValue(cp.quorum);
+    expect(String(named(registrations, "r-cp-1-join").inputs.delete)).toContain("kubeadm reset --force");
+    expect(String(named(registrations, "r-cp-0-init").inputs.delete)).toContain("kubeadm reset --force");
+  });
+
+  test('cniManifestUrl "" skips the CNI and the node readiness check', async () => {
+    const cp = stackedControlPlane("n", { cniManifestUrl: "" });
+    await outputValue(cp.quorum);
+    expect(commands().map((c) => c.name)).not.toContain("n-cni");
+    expect(scriptText(named(registrations, "n-cp-2-gate"))).toContain("EXPECTED_READY_NODES='0'");
+  });
+});
+
+describe("KubeadmControlPlane rejects bad input before creating any child", () => {
+  const cases: [string, Partial<import("../../../src/cluster").KubeadmControlPlaneArgs>, string, RegExp][] = [
+    ["even control planes", { controlPlaneHosts: fakeHosts("cp", 4, zones) }, "controlPlaneHosts", /controlPlaneHosts/],
+    ["two zones lose quorum", { zones: ["zone-a", "zone-b"], controlPlaneHosts: fakeHosts("cp", 3, ["zone-a", "zone-b"]) }, "controlPlaneHosts", /zone/],
+    ["no hosts", { controlPlaneHosts: [] }, "controlPlaneHosts", /at least one/],
+    ["duplicate host names", { controlPlaneHosts: fakeHosts("cp", 3, zones).map((h) => ({ ...h, name: "cp" })) }, "controlPlaneHosts[1].name", /used twice/],
+    ["host name not a DNS label", { controlPlaneHosts: fakeHosts("CP", 3, zones) }, "controlPlaneHosts[0].name", /DNS label/],
+    ["unknown topology", { etcdTopology: "Stacked" as any }, "etcdTopology", /Use "stacked" or "external"/],
+    ["external without etcd", { etcdTopology: "external" }, "externalEtcd", /required/],
+    ["bad version", { kubernetesVersion: "1.29.0" }, "kubernetesVersion", /1\.29/],
+    ["overlapping CIDRs", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", /overlap/],
+    ["bad cluster name", { clusterName: "Prod_1" }, "clusterName", /clusterName/],
+    ["bad port", { apiServerPort: 70000 }, "apiServerPort", /apiServerPort/],
+  ];
+  test.each(cases)("%s -> error on %s", async (_label, extra, field, message) => {
+    let error: any;
+    try {
+      stackedControlPlane("bad", extra);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(cluster.ArgumentError);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(registrations.map((r) => r.type)).toEqual([]);
+  });
+});

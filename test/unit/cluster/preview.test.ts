@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+import { fakeHosts } from "../support/hosts";
+import { installRecordingMocks, named, ofType, Registration, settle } from "../support/recordingMocks";
+
+const zones = ["zone-a", "zone-b", "zone-c"];
+let registrations: Registration[];
+let cluster: typeof import("../../../src/cluster");
+
+beforeAll(async () => {
+  registrations = await installRecordingMocks({ preview: true });
+  cluster = await import("../../../src/cluster");
+});
+
+describe("preview mode (nothing has run, command outputs unknown)", () => {
+  test("the whole graph is planned: every step of a 3+3 external cluster is registered", async () => {
+    const etcd = new cluster.EtcdCluster("pv-etcd", { clusterName: "prod", zones, hosts: fakeHosts("etcd", 3, zones) });
+    const cp = new cluster.KubeadmControlPlane("pv", {
+      clusterName: "prod",
+      zones,
+      controlPlaneHosts: fakeHosts("cp", 3, zones),
+      etcdTopology: "external",
+      externalEtcd: etcd,
+      apiServerEndpoint: "lb.example.com",
+    });
+    await settle(registrations);
+    const names = ofType(registrations, "command:remote:Command").map((r) => r.name);
+    // etcd: ready, files, start per member + gate; control planes: ready, files per host, init, kubeconfig, CNI,
+    // first gate, then a join and a gate per other control plane.
+    expect(names).toHaveLength(3 * 3 + 1 + 3 * 2 + 4 + 2 * 2);
+    expect(names).toEqual(expect.arrayContaining(["pv-etcd-gate", "pv-cp-0-init", "pv-cp-2-join", "pv-cp-2-gate", "pv-kubeconfig"]));
+    // The plan is known in preview; the observation is not, and the kubeconfig stays secret and unknown.
+    expect(await pulumi.isSecret(cp.kubeconfig)).toBe(true);
+    const known = await (cp.quorum as any).isKnown;
+    expect(known).toBe(false);
+    expect(named(registrations, "pv-cp-1-join").inputs.create).toBeUndefined();
+  });
+
+  test("bad input still throws at preview time, before any child", () => {
+    const before = registrations.length;
+    expect(() => new cluster.KubeadmControlPlane("bad", {
+      clusterName: "prod", zones: ["zone-a", "zone-b"], controlPlaneHosts: fakeHosts("cp", 3, ["zone-a", "zone-b"]), etcdTopology: "stacked", apiServerEndpoint: "lb",
+    })).toThrow(/zone/);
+    expect(registrations.length).toBe(before);
+  });
+});
