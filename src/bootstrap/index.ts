@@ -1,0 +1,6 @@
+export * from "./paths";
+export * from "./fileBundle";
+export * from "./kubeadmConfig";
+export * from "./cloudInit";
+export * from "./etcdConfig";
+export * from "./scripts";
