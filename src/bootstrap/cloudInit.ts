@@ -1,0 +1,152 @@
+import { posix } from "path";
+import { NodeRole } from "../topology/types";
+import { paths } from "./paths";
+import { toYaml } from "./yaml";
+
+/** The preparation script cloud-init writes and runs (`runcmd`); `set -euo pipefail`, safe to re-run. */
+export const PREPARE_NODE_SCRIPT = "/usr/local/sbin/pulumi-k8s-ha-prepare-node";
+
+/** Keyring of the pkgs.k8s.io apt repository. */
+export const KUBERNETES_APT_KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg";
+
+/** Written before packages install so that the packaged `etcd.service` never starts with its default config. */
+const POLICY_RC_D = "/usr/sbin/policy-rc.d";
+const POLICY_RC_D_TAG = "pulumi-k8s-ha: keep the packaged etcd from starting";
+
+const STABLE_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
+const PUBLIC_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Options of {@link renderNodeCloudInit}. Only public values: no keys, tokens or certificates. */
+export interface NodeCloudInitOptions {
+  /** What the machine runs: a kubeadm control plane, or a member of an external etcd cluster. */
+  role: NodeRole;
+  /** Kubernetes version without a leading `v`, e.g. `1.34.2`; selects the pkgs.k8s.io channel and pins the packages. */
+  kubernetesVersion: string;
+  /**
+   * OpenSSH public keys (one per entry) authorised for the image's default user.
+   * @default undefined (keys come from the cloud's own mechanism)
+   */
+  sshAuthorizedKeys?: string[];
+  /**
+   * Host name to set (one DNS label, lower case).
+   * @default undefined (the cloud's default host name)
+   */
+  hostname?: string;
+}
+
+/**
+ * Renders the `#cloud-config` user data that prepares an Ubuntu machine: for a control plane, kernel
+ * modules, sysctls, swap off, containerd with the systemd cgroup driver, and kubelet/kubeadm/kubectl from
+ * pkgs.k8s.io pinned and held, plus etcdctl and jq for the quorum gate; for an etcd member, the distro
+ * etcd packages with the packaged `etcd.service` kept stopped (the bootstrap installs its own unit).
+ * Every machine writes `paths.preparedMarker` last, so it exists only when all of it succeeded.
+ *
+ * @throws Error on a programming error (malformed version, host name or public key).
+ */
+export function renderNodeCloudInit(opts: NodeCloudInitOptions): string {
+  const [major, minor] = stableVersion(opts.kubernetesVersion);
+  const config: Record<string, unknown> = {};
+  if (opts.hostname !== undefined) {
+    if (!HOSTNAME.test(opts.hostname)) {
+      throw new Error(`cloud-init: hostname must be one lower-case DNS label, got "${opts.hostname}"`);
+    }
+    config.hostname = opts.hostname;
+  }
+  if (opts.sshAuthorizedKeys !== undefined && opts.sshAuthorizedKeys.length > 0) {
+    opts.sshAuthorizedKeys.forEach((key, i) => {
+      if (!PUBLIC_KEY.test(key)) {
+        throw new Error(`cloud-init: sshAuthorizedKeys[${i}] must be one OpenSSH public key line`);
+      }
+    });
+    config.ssh_authorized_keys = [...opts.sshAuthorizedKeys];
+  }
+  config.package_update = true;
+  if (opts.role === "control-plane") {
+    config.packages = ["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "etcd-client", "jq"];
+    config.write_files = [
+      file("/etc/modules-load.d/k8s.conf", "overlay\nbr_netfilter\n", "0644"),
+      file(
+        "/etc/sysctl.d/99-kubernetes.conf",
+        "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
+        "0644",
+      ),
+      file(PREPARE_NODE_SCRIPT, controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion), "0755"),
+    ];
+  } else {
+    config.packages = ["etcd-server", "etcd-client", "jq"];
+    config.write_files = [
+      file(POLICY_RC_D, etcdPolicyRcD(), "0755"),
+      file(PREPARE_NODE_SCRIPT, etcdScript(), "0755"),
+    ];
+  }
+  config.runcmd = [[PREPARE_NODE_SCRIPT]];
+  return `#cloud-config\n${toYaml(config)}`;
+}
+
+/** The pkgs.k8s.io apt source line of a minor channel, e.g. `1.34`. */
+export function kubernetesAptSource(minorVersion: string): string {
+  return `deb [signed-by=${KUBERNETES_APT_KEYRING}] https://pkgs.k8s.io/core:/stable:/v${minorVersion}/deb/ /`;
+}
+
+/** Splits a stable `X.Y.Z` version; throws otherwise (pkgs.k8s.io stable channels have no pre-releases). */
+function stableVersion(version: string): [number, number] {
+  const match = STABLE_VERSION.exec(version);
+  if (!match) {
+    throw new Error(`cloud-init: kubernetesVersion must look like 1.34.2 (no leading v), got "${version}"`);
+  }
+  return [Number(match[1]), Number(match[2])];
+}
+
+/** One `write_files` entry. */
+function file(path: string, content: string, permissions: string): Record<string, string> {
+  return { path, content, owner: "root:root", permissions };
+}
+
+/** Shared script head: strict mode. */
+const SCRIPT_HEAD = "#!/bin/bash\n# Written by pulumi-k8s-ha cloud-init; safe to re-run.\nset -euo pipefail\n";
+
+/** Shared script tail: the marker, written only when everything before succeeded. */
+function markerLines(): string {
+  return `install -d -m 0755 ${posix.dirname(paths.preparedMarker)}\ndate -u +%Y-%m-%dT%H:%M:%SZ > ${paths.preparedMarker}\n`;
+}
+
+/** Control-plane preparation: kernel, swap, containerd, pinned Kubernetes packages, marker. */
+function controlPlaneScript(minorVersion: string, version: string): string {
+  const pinned = ["kubelet", "kubeadm", "kubectl"].map((pkg) => `'${pkg}=${version}-*'`).join(" ");
+  return (
+    SCRIPT_HEAD +
+    "modprobe overlay\n" +
+    "modprobe br_netfilter\n" +
+    "sysctl --system\n" +
+    "swapoff -a\n" +
+    "sed -ri '/^[^#].*[[:space:]]swap[[:space:]]/s/^/#/' /etc/fstab\n" +
+    "install -d -m 0755 /etc/containerd\n" +
+    "containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml\n" +
+    "grep -q 'SystemdCgroup = true' /etc/containerd/config.toml\n" +
+    "systemctl restart containerd\n" +
+    "install -d -m 0755 /etc/apt/keyrings\n" +
+    `curl -fsSL https://pkgs.k8s.io/core:/stable:/v${minorVersion}/deb/Release.key | gpg --batch --yes --dearmor -o ${KUBERNETES_APT_KEYRING}\n` +
+    `echo '${kubernetesAptSource(minorVersion)}' > /etc/apt/sources.list.d/kubernetes.list\n` +
+    "apt-get update\n" +
+    `DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-change-held-packages ${pinned}\n` +
+    "apt-mark hold kubelet kubeadm kubectl\n" +
+    "systemctl enable kubelet\n" +
+    markerLines()
+  );
+}
+
+/** policy-rc.d that refuses to start the packaged etcd while the packages install (other services start). */
+function etcdPolicyRcD(): string {
+  return `#!/bin/sh\n# ${POLICY_RC_D_TAG}; removed by ${PREPARE_NODE_SCRIPT}.\ncase "$1" in\n  etcd | etcd.service) exit 101 ;;\nesac\nexit 0\n`;
+}
+
+/** etcd-member preparation: stop and mask the packaged etcd.service for good, drop the policy, marker. */
+function etcdScript(): string {
+  return (
+    SCRIPT_HEAD +
+    "systemctl mask --now etcd.service\n" +
+    `if grep -qs '${POLICY_RC_D_TAG}' ${POLICY_RC_D}; then rm -f ${POLICY_RC_D}; fi\n` +
+    markerLines()
+  );
+}
