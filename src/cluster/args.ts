@@ -61,6 +61,14 @@ export interface KubeadmControlPlaneArgs {
    * @default false
    */
   resetOnDelete?: boolean;
+  /**
+   * Join control planes one at a time even with external etcd. With stacked etcd joins are always serial
+   * (each adds an etcd member; concurrent additions race: kubeadm#1646, #2001). With external etcd a join
+   * changes no etcd membership and the CA files are placed by the program, so joins run in parallel after the
+   * first gate (kubeadm maintainers: "it should be possible", kubeadm#1961); set this to go back to serial joins.
+   * @default false
+   */
+  serialJoins?: boolean;
 }
 
 /** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */

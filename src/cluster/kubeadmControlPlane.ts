@@ -165,17 +165,26 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     const cni = cniUrl
       ? [hostCommand(`${name}-cni`, hosts[0], { script: cniInstallScript({ manifestUrl: cniUrl, timeoutSeconds: 300 }), dependsOn: [init], timeoutMinutes: 10 }, this)]
       : [];
-    let previousGate = gate(`${hosts[0].name}-gate`, 1, [init, ...cni]);
-    hosts.slice(1).forEach((host, offset) => {
-      const join = hostCommand(
+    const join = (host: ClusterHost, index: number, after: pulumi.Resource) =>
+      hostCommand(
         `${name}-${host.name}-join`,
         host,
-        { script: kubeadmJoinScript(), dependsOn: [placed[offset + 1], previousGate], timeoutMinutes: 15, deleteScript: resetOnDelete },
+        { script: kubeadmJoinScript(), dependsOn: [placed[index], after], timeoutMinutes: 15, deleteScript: resetOnDelete },
         this,
       );
-      previousGate = gate(`${host.name}-gate`, offset + 2, [join]);
-    });
-    this.ready = previousGate;
+    const firstGate = gate(`${hosts[0].name}-gate`, 1, [init, ...cni]);
+    if (external && !args.serialJoins && hosts.length > 1) {
+      // No etcd membership changes: every other control plane joins at once, then one gate checks them all.
+      const joins = hosts.slice(1).map((host, offset) => join(host, offset + 1, firstGate));
+      this.ready = gate("joined-gate", hosts.length, joins);
+    } else {
+      // Stacked etcd: each join adds an etcd member, so one at a time, each behind a gate.
+      let previousGate = firstGate;
+      hosts.slice(1).forEach((host, offset) => {
+        previousGate = gate(`${host.name}-gate`, offset + 2, [join(host, offset + 1, previousGate)]);
+      });
+      this.ready = previousGate;
+    }
 
     this.kubeconfig = pulumi.secret(kubeconfigFetch.stdout);
     this.apiServerEndpoint = endpoint.apply((host) => `https://${host}:${port}`);

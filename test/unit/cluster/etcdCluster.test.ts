@@ -38,6 +38,27 @@ describe("EtcdCluster + KubeadmControlPlane (external etcd)", () => {
     expect(named(registrations, "x-cp-0-init").arrived).toBeGreaterThan(gate.resolved!);
   });
 
+  test("with external etcd the other control planes join in parallel after the first gate, then one gate checks all", async () => {
+    const { controlPlane } = externalCluster("j");
+    await outputValue(controlPlane.quorum);
+    const [gate0, join1, join2, joined] = ["j-cp-0-gate", "j-cp-1-join", "j-cp-2-join", "j-joined-gate"].map((n) => named(registrations, n));
+    expect(Math.min(join1.arrived, join2.arrived)).toBeGreaterThan(gate0.resolved!);
+    expect(Math.max(join1.arrived, join2.arrived)).toBeLessThan(Math.min(join1.resolved!, join2.resolved!));
+    expect(joined.arrived).toBeGreaterThan(Math.max(join1.resolved!, join2.resolved!));
+    expect(scriptOfRootCommand(String(joined.inputs.create))).toContain("EXPECTED_READY_NODES='3'");
+  });
+
+  test("serialJoins: true joins one at a time even with external etcd", async () => {
+    const etcd = new cluster.EtcdCluster("sj-etcd", { clusterName: "prod", zones, hosts: fakeHosts("etcd", 3, zones) });
+    const cp = new cluster.KubeadmControlPlane("sj", {
+      clusterName: "prod", zones, controlPlaneHosts: fakeHosts("cp", 3, zones), etcdTopology: "external", externalEtcd: etcd,
+      apiServerEndpoint: "lb", serialJoins: true,
+    });
+    await outputValue(cp.quorum);
+    expect(named(registrations, "sj-cp-2-join").arrived).toBeGreaterThan(named(registrations, "sj-cp-1-gate").resolved!);
+    expect(registrations.map((r) => r.name)).not.toContain("sj-joined-gate");
+  });
+
   test("member configuration lists the static initial cluster and TLS with client-cert auth", async () => {
     const { etcd } = externalCluster("c");
     await outputValue(etcd.quorum);
@@ -76,7 +97,7 @@ describe("EtcdCluster + KubeadmControlPlane (external etcd)", () => {
     expect(paths).not.toContain("/etc/kubernetes/pki/etcd/ca.key");
     const init = Buffer.from(bundle.trim().split("\n").find((l) => l.includes("kubeadm-init.yaml"))!.split(" ")[2], "base64").toString();
     expect(init).toMatch(/external:\n\s+endpoints:\n\s+- https:\/\/10\.0\.0\.10:2379/);
-    const gate = scriptOfRootCommand(String(named(registrations, "k-cp-2-gate").inputs.create));
+    const gate = scriptOfRootCommand(String(named(registrations, "k-joined-gate").inputs.create));
     expect(gate).toContain("MEMBERS='etcd-0=https://10.0.0.10:2379 etcd-1=https://10.0.1.11:2379 etcd-2=https://10.0.2.12:2379'");
     expect(gate).toContain("CERT_FILE='/etc/kubernetes/pki/apiserver-etcd-client.crt'");
   });

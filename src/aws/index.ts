@@ -1,0 +1,7 @@
+/**
+ * Entry `pulumi-k8s-ha/aws`: a highly available kubeadm control plane on EC2 behind a network load balancer.
+ * Loads only deep `@pulumi/aws` modules (ec2, vpc, lb, getAvailabilityZones), never `@pulumi/gcp`.
+ */
+export { HaControlPlane, HA_CONTROL_PLANE_TYPE, type AwsClusterNode } from "./haControlPlane";
+export type { HaControlPlaneArgs, ApiLoadBalancerScheme, NatGatewayMode } from "./args";
+export { CANONICAL_OWNER_ID, UBUNTU_NOBLE_NAME_PATTERN } from "./image";

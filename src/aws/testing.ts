@@ -1,0 +1,62 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { CANONICAL_OWNER_ID } from "./image";
+
+/** Zones the canned `getAvailabilityZones` answer lists (a region with four, like us-east-1 has six). */
+export const MOCK_AWS_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"];
+
+/** AMI id the canned `getAmi` answer returns. */
+export const MOCK_AWS_AMI_ID = "ami-0mockubuntunoble";
+
+/**
+ * Canned answers for the invokes `HaControlPlane` makes, keyed by token, for `pulumi.runtime.setMocks`
+ * (e.g. through `k8sHaMocks({ invokes: awsMockInvokes })`). Testing only.
+ */
+export const awsMockInvokes: Record<string, (args: Record<string, any>) => Record<string, any>> = {
+  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+    id: "us-east-1",
+    names: [...MOCK_AWS_ZONES],
+    zoneIds: MOCK_AWS_ZONES.map((_, i) => `use1-az${i + 1}`),
+    groupNames: ["us-east-1"],
+  }),
+  "aws:ec2/getAmi:getAmi": (args) => ({
+    id: MOCK_AWS_AMI_ID,
+    imageId: MOCK_AWS_AMI_ID,
+    name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250101",
+    ownerId: (args.owners ?? [CANONICAL_OWNER_ID])[0],
+    architecture: "x86_64",
+  }),
+};
+
+/** A stable number from a resource name (FNV-1a), for deterministic fake addresses. */
+function hashName(name: string): number {
+  let hash = 2166136261;
+  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  return hash;
+}
+
+/**
+ * Provider-computed outputs the AWS resources need under mocks, keyed by type token: instances get a
+ * deterministic private IP (and a public IP when asked), the load balancer a DNS name, ARNs everywhere they are
+ * read. Merge into `k8sHaMocks({ resourceState })`. Testing only.
+ */
+export const awsMockResourceState: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, any>> = {
+  "aws:ec2/instance:Instance": (args) => {
+    const hash = hashName(args.name);
+    return {
+      privateIp: `10.0.${hash % 250}.${10 + ((hash >>> 8) % 240)}`,
+      publicIp: args.inputs.associatePublicIpAddress ? `198.51.100.${1 + (hash % 250)}` : undefined,
+      arn: `arn:aws:ec2:us-east-1:123456789012:instance/${args.name}`,
+    };
+  },
+  "aws:ec2/keyPair:KeyPair": (args) => ({ keyName: args.inputs.keyName ?? `${args.name}-key` }),
+  "aws:lb/loadBalancer:LoadBalancer": (args) => ({
+    arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/${args.name}/0123456789abcdef`,
+    dnsName: `${args.name}-0123456789abcdef.elb.us-east-1.amazonaws.com`,
+  }),
+  "aws:lb/targetGroup:TargetGroup": (args) => ({
+    arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${args.name}/0123456789abcdef`,
+  }),
+  "aws:lb/listener:Listener": (args) => ({
+    arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/${args.name}/0123456789abcdef`,
+  }),
+};

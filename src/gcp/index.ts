@@ -1,0 +1,8 @@
+/**
+ * Entry `pulumi-k8s-ha/gcp`: a highly available kubeadm control plane on Compute Engine behind a regional
+ * passthrough network load balancer. Loads only deep `@pulumi/gcp/compute` modules, never `@pulumi/aws`.
+ */
+export { HaControlPlane, HA_CONTROL_PLANE_TYPE, type GcpClusterNode } from "./haControlPlane";
+export type { HaControlPlaneArgs, ApiLoadBalancerScheme } from "./args";
+export { GCP_DEFAULTS } from "./settings";
+export { HEALTH_CHECK_RANGES } from "./names";

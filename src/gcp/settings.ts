@@ -1,0 +1,280 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
+import { cidrsOverlap, formatCidr, parseIpv4Cidr } from "../topology/cidr";
+import { validateClusterSettings } from "../topology/cluster";
+import { describeValue } from "../topology/describe";
+import { TopologyError } from "../topology/errors";
+import { planTopology } from "../topology/plan";
+import type { ClusterSettings, EtcdTopology, TopologyPlan } from "../topology/types";
+import type { ApiLoadBalancerScheme, HaControlPlaneArgs } from "./args";
+import {
+  checkRegion,
+  checkSshKeyPair,
+  checkZonesInRegion,
+  cidrList,
+  integerInRange,
+  labelMap,
+  loginName,
+  machineType,
+  parseGcpCidr,
+} from "./checks";
+
+/** Defaults of {@link HaControlPlaneArgs}. */
+export const GCP_DEFAULTS = {
+  zoneCount: 3,
+  controlPlaneCount: 3,
+  etcdTopology: "stacked" as EtcdTopology,
+  subnetCidr: "10.10.0.0/24",
+  apiLoadBalancerScheme: "internal" as ApiLoadBalancerScheme,
+  bastionMachineType: "e2-micro",
+  controlPlaneMachineType: "e2-standard-2",
+  etcdMachineType: "e2-medium",
+  bootDiskSizeGiB: 50,
+  sshUser: "ubuntu",
+  imageProject: "ubuntu-os-cloud",
+  imageFamily: "ubuntu-2404-lts-amd64",
+};
+
+/** {@link HaControlPlaneArgs} validated with defaults filled: everything the component needs besides the zones. */
+export interface GcpSettings {
+  /** Cluster-wide settings (name, version, pod and service subnets). */
+  cluster: ClusterSettings;
+  /** Region of every regional resource. */
+  region: string;
+  /** Zones given by the user, or undefined to read `zoneCount` zones from the region. */
+  zones?: string[];
+  /** How many zones to read from the region when `zones` is not given. */
+  zoneCount: number;
+  /** Number of control planes. */
+  controlPlaneCount: number;
+  /** Where etcd runs. */
+  etcdTopology: EtcdTopology;
+  /** External etcd members, as given (undefined: the planner's default). */
+  etcdMemberCount?: number;
+  /** Whether losing a zone must keep quorum. */
+  tolerateZoneFailure: boolean;
+  /** The plan when `zones` was given; otherwise the plan over placeholder zones (same node names, validated counts). */
+  plan: TopologyPlan;
+  /** Existing network, or undefined to create one. */
+  network?: pulumi.Input<string>;
+  /** Existing subnetwork (with `network`). */
+  subnetwork?: pulumi.Input<string>;
+  /** Range of the subnetwork the component creates (undefined with an existing network). */
+  subnetCidr?: string;
+  /** Scheme of the API load balancer. */
+  apiLoadBalancerScheme: ApiLoadBalancerScheme;
+  /** Extra sources of TCP 6443. */
+  apiAllowedCidrs: string[];
+  /** Sources of SSH (to the bastion, or to the machines without one). */
+  adminCidrs: string[];
+  /** Whether to create a bastion. */
+  createBastion: boolean;
+  /** Machine type of the bastion. */
+  bastionMachineType: string;
+  /** Boot image given, or undefined for the Ubuntu LTS family. */
+  imageId?: pulumi.Input<string>;
+  /** SSH login user. */
+  sshUser: string;
+  /** Machine type of the control planes. */
+  controlPlaneMachineType: string;
+  /** Machine type of the external etcd members. */
+  etcdMachineType: string;
+  /** Boot disk size in GiB. */
+  bootDiskSizeGiB: number;
+  /** The user's public key, or undefined to generate a pair. */
+  sshPublicKey?: string;
+  /** The user's private key (secret), or undefined to generate a pair. */
+  sshPrivateKey?: pulumi.Input<string>;
+  /** Whether image/user-data/machine-type changes apply to every machine at once. */
+  replaceOnImageChange: boolean;
+  /** Nodes whose image/user-data/machine-type changes apply on this update. */
+  rollNodes: string[];
+  /** Extra labels. */
+  labels: Record<string, string>;
+  /** Passed through to the control plane. */
+  cniManifestUrl?: string;
+  /** Passed through to the control plane. */
+  extraCertSans: pulumi.Input<string>[];
+  /** Passed through to the cluster components. */
+  gateTimeoutSeconds?: number;
+  /** Passed through to the cluster components. */
+  hostReadyTimeoutMinutes?: number;
+}
+
+/**
+ * Validates every argument that does not need the cloud, fills defaults and plans the topology (over the given
+ * zones, or over `zoneCount` placeholder zones). Pure; throws a {@link TopologyError} naming the argument at
+ * fault, so the component calls it before creating any child. `configRegion` is the `gcp:region` setting.
+ */
+export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string | undefined): GcpSettings {
+  if (typeof args !== "object" || args === null) {
+    throw new TopologyError("args", `${describeValue(args)} is not an arguments object. Give at least clusterName and adminCidrs.`);
+  }
+  const createNetwork = checkNetwork(args);
+  const cluster = validateClusterSettings({
+    clusterName: args.clusterName,
+    kubernetesVersion: args.kubernetesVersion,
+    podSubnet: args.podSubnet,
+    serviceSubnet: args.serviceSubnet,
+  });
+  const subnetCidr = createNetwork ? checkSubnetCidr(args.subnetCidr ?? GCP_DEFAULTS.subnetCidr, cluster) : undefined;
+  const region = checkRegion(args.region ?? configRegion);
+
+  if (args.zones !== undefined && args.zoneCount !== undefined) {
+    throw new TopologyError("zoneCount", "is given together with zones. Give zones, or zoneCount to read zones from the region.");
+  }
+  const zoneCount = args.zoneCount === undefined ? GCP_DEFAULTS.zoneCount : requirePositiveInteger(args.zoneCount, "zoneCount", 3);
+  const controlPlaneCount = args.controlPlaneCount ?? GCP_DEFAULTS.controlPlaneCount;
+  const etcdTopology = args.etcdTopology ?? GCP_DEFAULTS.etcdTopology;
+  const tolerateZoneFailure = optionalBoolean(args.tolerateZoneFailure, "tolerateZoneFailure", true);
+  const topology = { controlPlaneCount, etcdTopology, etcdMemberCount: args.etcdMemberCount, tolerateZoneFailure };
+  const plan =
+    args.zones === undefined ? planOverPlaceholders(topology, zoneCount) : planTopology({ ...topology, zones: args.zones });
+  if (args.zones !== undefined) checkZonesInRegion(plan.zones, region);
+
+  const replaceOnImageChange = optionalBoolean(args.replaceOnImageChange, "replaceOnImageChange", false);
+  const createBastion = optionalBoolean(args.createBastion, "createBastion", true);
+  checkSshKeyPair(args.sshPublicKey, args.sshPrivateKey);
+
+  return {
+    cluster,
+    region,
+    zones: args.zones === undefined ? undefined : plan.zones,
+    zoneCount,
+    controlPlaneCount,
+    etcdTopology,
+    etcdMemberCount: args.etcdMemberCount,
+    tolerateZoneFailure,
+    plan,
+    network: args.network,
+    subnetwork: args.subnetwork,
+    subnetCidr,
+    apiLoadBalancerScheme: checkScheme(args.apiLoadBalancerScheme),
+    apiAllowedCidrs: cidrList(args.apiAllowedCidrs, "apiAllowedCidrs", [], true),
+    adminCidrs: checkAdminCidrs(args.adminCidrs),
+    createBastion,
+    bastionMachineType: machineType(args.bastionMachineType, "bastionMachineType", GCP_DEFAULTS.bastionMachineType),
+    imageId: args.imageId,
+    sshUser: loginName(args.sshUser, "sshUser", GCP_DEFAULTS.sshUser),
+    controlPlaneMachineType: machineType(args.controlPlaneMachineType, "controlPlaneMachineType", GCP_DEFAULTS.controlPlaneMachineType),
+    etcdMachineType: machineType(args.etcdMachineType, "etcdMachineType", GCP_DEFAULTS.etcdMachineType),
+    bootDiskSizeGiB: integerInRange(args.bootDiskSizeGiB, "bootDiskSizeGiB", 20, 65536, GCP_DEFAULTS.bootDiskSizeGiB),
+    sshPublicKey: args.sshPublicKey?.trim(),
+    sshPrivateKey: args.sshPrivateKey,
+    replaceOnImageChange,
+    rollNodes: checkRollNodes(args.rollNodes, plan),
+    labels: labelMap(args.labels),
+    cniManifestUrl: args.cniManifestUrl,
+    extraCertSans: args.extraCertSans ?? [],
+    gateTimeoutSeconds: args.gateTimeoutSeconds,
+    hostReadyTimeoutMinutes: args.hostReadyTimeoutMinutes,
+  };
+}
+
+/**
+ * Plans over the zones read from the region. Throws a {@link TopologyError} on `zoneCount` when the region has
+ * fewer zones than asked for.
+ */
+export function planOverRegionZones(settings: GcpSettings, regionZones: string[]): TopologyPlan {
+  const zones = [...regionZones].sort().slice(0, settings.zoneCount);
+  if (zones.length < settings.zoneCount) {
+    throw new TopologyError(
+      "zoneCount",
+      `region "${settings.region}" has ${zones.length} zone(s) (${zones.join(", ") || "none"}), fewer than ${settings.zoneCount}. ` +
+        "Lower zoneCount or give zones.",
+    );
+  }
+  return planTopology({ ...topologyOf(settings), zones });
+}
+
+/** The topology arguments of the settings (without zones). */
+function topologyOf(settings: GcpSettings) {
+  return {
+    controlPlaneCount: settings.controlPlaneCount,
+    etcdTopology: settings.etcdTopology,
+    etcdMemberCount: settings.etcdMemberCount,
+    tolerateZoneFailure: settings.tolerateZoneFailure,
+  };
+}
+
+/** Plans over `zone-1` ... `zone-N`: validates counts and zone tolerance before the real zones are known. */
+function planOverPlaceholders(topology: ReturnType<typeof topologyOf>, zoneCount: number): TopologyPlan {
+  const zones = Array.from({ length: zoneCount }, (_, i) => `zone-${i + 1}`);
+  try {
+    return planTopology({ ...topology, zones });
+  } catch (error) {
+    if (error instanceof TopologyError && error.field === "zones") {
+      throw new TopologyError("zoneCount", error.message.slice("zones: ".length));
+    }
+    throw error;
+  }
+}
+
+/** `network` and `subnetwork` come together; `subnetCidr` only without them. Returns whether to create a network. */
+function checkNetwork(args: HaControlPlaneArgs): boolean {
+  if ((args.network === undefined) !== (args.subnetwork === undefined)) {
+    const [given, missing] = args.network === undefined ? ["subnetwork", "network"] : ["network", "subnetwork"];
+    throw new TopologyError(missing, `is missing while ${given} is given. Give both to use an existing network, or neither.`);
+  }
+  if (args.network !== undefined && args.subnetCidr !== undefined) {
+    throw new TopologyError("subnetCidr", "only applies to a network the component creates. Remove it or remove network and subnetwork.");
+  }
+  return args.network === undefined;
+}
+
+/** The created subnetwork's range: /8 to /29, not overlapping the pod or service subnet. */
+function checkSubnetCidr(value: unknown, cluster: ClusterSettings): string {
+  const cidr = parseGcpCidr(value, "subnetCidr");
+  if (cidr.prefix < 8 || cidr.prefix > 29) {
+    throw new TopologyError("subnetCidr", `"${value}" is not /8 to /29. Use e.g. "${GCP_DEFAULTS.subnetCidr}".`);
+  }
+  for (const [field, other] of [
+    ["podSubnet", cluster.podSubnet],
+    ["serviceSubnet", cluster.serviceSubnet],
+  ]) {
+    const parsed = parseIpv4Cidr(other);
+    if (parsed && cidrsOverlap(cidr, parsed)) {
+      throw new TopologyError("subnetCidr", `"${value}" overlaps ${field} "${other}". Choose ranges that share no address.`);
+    }
+  }
+  return formatCidr(cidr);
+}
+
+/** `"internal"` or `"internet-facing"`. */
+function checkScheme(value: unknown): ApiLoadBalancerScheme {
+  if (value === undefined) return GCP_DEFAULTS.apiLoadBalancerScheme;
+  if (value !== "internal" && value !== "internet-facing") {
+    throw new TopologyError("apiLoadBalancerScheme", `${describeValue(value)} is not a scheme. Use "internal" or "internet-facing".`);
+  }
+  return value;
+}
+
+/** Required, non-empty, no `/0`. */
+function checkAdminCidrs(value: unknown): string[] {
+  const cidrs = cidrList(value, "adminCidrs", undefined, false);
+  if (cidrs.length === 0) {
+    throw new TopologyError("adminCidrs", 'is empty. The program connects over SSH: give the range it runs from, e.g. ["203.0.113.7/32"].');
+  }
+  return cidrs;
+}
+
+/** At most one planned node name. */
+function checkRollNodes(value: unknown, plan: TopologyPlan): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new TopologyError("rollNodes", `${describeValue(value)} is not a list of node names. Give e.g. ["cp-0"].`);
+  }
+  const names = plan.nodes.map((node) => node.name);
+  value.forEach((name: unknown, index) => {
+    if (typeof name !== "string" || !names.includes(name)) {
+      throw new TopologyError("rollNodes", `entry ${index} (${describeValue(name)}) is not a planned node. Use one of ${names.join(", ")}.`);
+    }
+  });
+  if (value.length > 1) {
+    throw new TopologyError(
+      "rollNodes",
+      `names ${value.length} nodes; Pulumi would replace them in parallel. Roll one node per update, e.g. ["${value[0]}"].`,
+    );
+  }
+  return [...(value as string[])];
+}

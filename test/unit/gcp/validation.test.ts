@@ -1,0 +1,101 @@
+import * as pulumi from "@pulumi/pulumi";
+import { BASE_ARGS, installGcpMocks, outputValue, Recorder, settle, T } from "./support";
+
+let rec: Recorder;
+let gcp: typeof import("../../../src/gcp");
+let ArgumentError: typeof import("../../../src/cluster/argumentError").ArgumentError;
+const twoZones = { "gcp:compute/getZones:getZones": () => ({ names: ["europe-west1-c", "europe-west1-b"] }) };
+
+beforeAll(async () => {
+  rec = await installGcpMocks(false, twoZones);
+  gcp = await import("../../../src/gcp");
+  ({ ArgumentError } = await import("../../../src/cluster/argumentError"));
+});
+beforeEach(() => rec.resources.splice(0));
+
+const ZONES = ["europe-west1-b", "europe-west1-c", "europe-west1-d"];
+
+const cases: [string, Record<string, unknown>, string, string][] = [
+  ["bad cluster name", { clusterName: "Demo" }, "clusterName", 'clusterName: "Demo" (a string) is not a valid name.'],
+  ["even control planes", { controlPlaneCount: 2, zones: ZONES }, "controlPlaneCount", "controlPlaneCount: 2 is even;"],
+  ["unknown topology", { etcdTopology: "sidecar", zones: ZONES }, "etcdTopology", 'etcdTopology: "sidecar" (a string) is not a known topology.'],
+  ["zones and zoneCount", { zones: ZONES, zoneCount: 3 }, "zoneCount", "zoneCount: is given together with zones."],
+  ["zone outside the region", { zones: ["europe-west1-b", "us-east1-b", "europe-west1-d"] }, "zones", 'zones: entry 1 ("us-east1-b") is not in region "europe-west1".'],
+  ["one zone with zone tolerance", { zoneCount: 1 }, "zoneCount", "zoneCount: "],
+  ["no region", { region: undefined }, "region", "region: is not set."],
+  ["bad region", { region: "Europe" }, "region", 'region: "Europe" (a string) is not a region name.'],
+  ["no admin ranges", { adminCidrs: [] }, "adminCidrs", "adminCidrs: is empty."],
+  ["SSH open to the world", { adminCidrs: ["0.0.0.0/0"] }, "adminCidrs", 'adminCidrs: entry 0 "0.0.0.0/0" opens SSH to the whole internet.'],
+  ["bad API range", { apiAllowedCidrs: ["10.0.0.1/8"] }, "apiAllowedCidrs", 'apiAllowedCidrs: entry 0 "10.0.0.1/8" has host bits set. Use "10.0.0.0/8".'],
+  ["bad scheme", { apiLoadBalancerScheme: "public" }, "apiLoadBalancerScheme", 'apiLoadBalancerScheme: "public" (a string) is not a scheme.'],
+  ["network without subnetwork", { network: "vpc" }, "subnetwork", "subnetwork: is missing while network is given."],
+  ["subnetCidr with a network", { network: "vpc", subnetwork: "sub", subnetCidr: "10.1.0.0/24" }, "subnetCidr", "subnetCidr: only applies"],
+  ["subnet overlapping pods", { subnetCidr: "10.244.1.0/24" }, "subnetCidr", 'subnetCidr: "10.244.1.0/24" overlaps podSubnet "10.244.0.0/16".'],
+  ["private key without public key", { sshPrivateKey: "secret" }, "sshPublicKey", "sshPublicKey: is missing while sshPrivateKey is given."],
+  ["malformed public key", { sshPublicKey: "not a key", sshPrivateKey: "x" }, "sshPublicKey", 'sshPublicKey: "not a key" (a string) is not one OpenSSH public key line.'],
+  ["two rolled nodes", { rollNodes: ["cp-0", "cp-1"] }, "rollNodes", "rollNodes: names 2 nodes;"],
+  ["unknown rolled node", { rollNodes: ["cp-9"] }, "rollNodes", 'rollNodes: entry 0 ("cp-9" (a string)) is not a planned node. Use one of cp-0, cp-1, cp-2.'],
+  ["tiny disk", { bootDiskSizeGiB: 5 }, "bootDiskSizeGiB", "bootDiskSizeGiB: 5 is not an integer from 20 to 65536."],
+  ["bad machine type", { controlPlaneMachineType: "E2 Standard" }, "controlPlaneMachineType", 'controlPlaneMachineType: "E2 Standard" (a string) is not a machine type name.'],
+  ["bad label", { labels: { Team: "x" } }, "labels", '"Team": "x" (a string) is not a GCP label.'],
+  ["bad Kubernetes version", { kubernetesVersion: "1.20.0" }, "kubernetesVersion", "kubernetesVersion: "],
+];
+
+describe("bad arguments throw an ArgumentError naming the field, before any child", () => {
+  test.each(cases)("%s", async (_title, extra, field, message) => {
+    let thrown: unknown;
+    try {
+      new gcp.HaControlPlane("bad", { ...BASE_ARGS, ...extra } as any);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ArgumentError);
+    expect((thrown as InstanceType<typeof ArgumentError>).field).toBe(field);
+    expect((thrown as Error).message.startsWith(`HaControlPlane bad: ${field}: `)).toBe(true);
+    expect((thrown as Error).message).toContain(message);
+    await settle(rec, 50);
+    expect(rec.resources).toEqual([]);
+  });
+});
+
+describe("asynchronous planning", () => {
+  test("a region with fewer zones than zoneCount is logged as an error naming zoneCount, and nothing is created", async () => {
+    const errors: string[] = [];
+    const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (message: string) => {
+      errors.push(message);
+    });
+    try {
+      const cp = new gcp.HaControlPlane("few", { ...BASE_ARGS });
+      await settle(rec, 100);
+      expect(errors).toEqual([
+        'zoneCount: region "europe-west1" has 2 zone(s) (europe-west1-b, europe-west1-c), fewer than 3. Lower zoneCount or give zones.',
+      ]);
+      expect(rec.resources.map((r) => r.type)).toEqual([T.component]);
+      // The outputs stay unknown instead of rejecting: no unhandled rejection under jest or the CLI.
+      const known = await (cp.kubeconfig as any).isKnown;
+      expect(known).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test("zoneCount: 2 with tolerateZoneFailure: false plans over the region's two zones, sorted", async () => {
+    const cp = new gcp.HaControlPlane("two", { ...BASE_ARGS, zoneCount: 2, tolerateZoneFailure: false });
+    const plan = await outputValue(cp.plan);
+    expect(plan.zones).toEqual(["europe-west1-b", "europe-west1-c"]);
+    expect(plan.nodes.map((n) => n.zone)).toEqual(["europe-west1-b", "europe-west1-c", "europe-west1-b"]);
+    expect(plan.warnings.join("\n")).toMatch(/tolerateZoneFailure/);
+    await outputValue(cp.quorum);
+  });
+
+  test("the region falls back to the gcp:region setting", async () => {
+    pulumi.runtime.setConfig("gcp:region", "europe-west1");
+    try {
+      const cp = new gcp.HaControlPlane("cfg", { clusterName: "cfg", adminCidrs: ["203.0.113.7/32"], zones: ZONES });
+      expect((await outputValue(cp.plan)).zones).toEqual(ZONES);
+      await outputValue(cp.quorum);
+    } finally {
+      pulumi.runtime.setConfig("gcp:region", "");
+    }
+  });
+});
