@@ -2,7 +2,6 @@
 // `npm start`: the offline plan of the root Pulumi program (see USAGE).
 import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError } from "../cluster/argumentError";
-import type { MockInvokes } from "../testing/mocks";
 import { TopologyError } from "../topology";
 import { parsePlanCommand, USAGE, UsageError } from "./args";
 import { installPlanningMocks } from "./recorder";
@@ -40,11 +39,7 @@ async function main(): Promise<void> {
     return;
   }
   const { settings } = command;
-  const cloudTesting: { invokes: MockInvokes; state: Record<string, any> } =
-    settings.cloud === "aws"
-      ? (({ awsMockInvokes, awsMockResourceState }) => ({ invokes: awsMockInvokes, state: awsMockResourceState }))(require("../aws/testing"))
-      : (({ gcpMockInvokes, gcpMockResourceState }) => ({ invokes: gcpMockInvokes, state: gcpMockResourceState }))(require("../gcp/testing"));
-  const resources = await installPlanningMocks(PROJECT, cloudTesting.invokes, cloudTesting.state);
+  const resources = await installPlanningMocks(PROJECT, settings.cloud);
   pulumi.runtime.setAllConfig({
     "aws:region": "us-east-1",
     "gcp:project": "offline-plan",

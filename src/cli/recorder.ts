@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { k8sHaMocks, MockInvokes } from "../testing/mocks";
+import { k8sHaMocks } from "../testing/mocks";
 
 /** A resource the planner saw, and when (in ms from the start) a command step started and finished. */
 export interface PlannedResource {
@@ -13,17 +13,13 @@ export interface PlannedResource {
 export const STEP_MS = 100;
 
 /**
- * Installs the library's mocks (plus a cloud's canned invokes and resource state) and records every resource.
+ * Installs the library's mocks (with the cloud's canned look-ups) and records every resource.
  * Commands take {@link STEP_MS} each and everything else no time, so a command's start time divided by
  * STEP_MS is the number of steps that must finish before it: its wave.
  */
-export async function installPlanningMocks(
-  project: string,
-  invokes: MockInvokes,
-  resourceState: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, any>>,
-): Promise<PlannedResource[]> {
+export async function installPlanningMocks(project: string, cloud: "aws" | "gcp"): Promise<PlannedResource[]> {
   const resources: PlannedResource[] = [];
-  const base = k8sHaMocks({ invokes, resourceState });
+  const base = k8sHaMocks({ cloud });
   const start = Date.now();
   await pulumi.runtime.setMocks(
     {

@@ -158,7 +158,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     const init = hostCommand(
       `${name}-${hosts[0].name}-init`,
       hosts[0],
-      { script: kubeadmInitScript(), dependsOn: [placed[0], ...(external ? args.externalEtcd!.readyResources : [])], timeoutMinutes: 15, deleteScript: resetOnDelete },
+      { script: endpoint.apply((host) => kubeadmInitScript({ existingClusterUrl: `https://${host}:${port}/healthz` })), dependsOn: [placed[0], ...(external ? args.externalEtcd!.readyResources : [])], timeoutMinutes: 15, deleteScript: resetOnDelete },
       this,
     );
     const kubeconfigFetch = hostCommand(`${name}-kubeconfig`, hosts[0], { script: fetchKubeconfigScript(), secretStdout: true, dependsOn: [init], timeoutMinutes: 5 }, this);

@@ -7,6 +7,11 @@ export type MockInvokes = Record<string, (args: Record<string, any>) => Record<s
 
 /** Options of {@link k8sHaMocks}. */
 export interface K8sHaMockOptions {
+  /**
+   * Also answer the look-ups and state of one cloud's component (zones, images, instance addresses, LB names).
+   * Only that cloud's testing module is loaded. @default none (cloud-neutral components only)
+   */
+  cloud?: "aws" | "gcp";
   /** Extra or overriding invoke answers (e.g. a cloud's canned zones and images). @default {} */
   invokes?: MockInvokes;
   /** Extra state per resource type token, merged over the defaults. @default {} */
@@ -41,19 +46,35 @@ const defaultState: Record<string, (args: pulumi.runtime.MockResourceArgs) => Re
   "command:remote:Command": (args) => ({ stdout: mockCommandStdout(String(args.inputs.create ?? "")), stderr: "" }),
 };
 
+type ResourceStates = Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, any>>;
+
+/** A cloud's canned answers, loaded only when asked for. */
+function cloudMocks(cloud: K8sHaMockOptions["cloud"]): { invokes: MockInvokes; resourceState: ResourceStates } {
+  if (cloud === "aws") {
+    const aws: typeof import("../aws/testing") = require("../aws/testing");
+    return { invokes: aws.awsMockInvokes, resourceState: aws.awsMockResourceState };
+  }
+  if (cloud === "gcp") {
+    const gcp: typeof import("../gcp/testing") = require("../gcp/testing");
+    return { invokes: gcp.gcpMockInvokes, resourceState: gcp.gcpMockResourceState };
+  }
+  return { invokes: {}, resourceState: {} };
+}
+
 /**
  * Pulumi mocks that answer for everything pulumi-k8s-ha creates, so a user's unit test of a stack that uses
  * these components needs only:
  * ```ts
- * pulumi.runtime.setMocks(k8sHaMocks({ invokes: awsMockInvokes }), "project", "stack", false);
+ * pulumi.runtime.setMocks(k8sHaMocks({ cloud: "aws" }), "project", "stack", false);
  * ```
  * Certificates are a real (throwaway) certificate, random strings are deterministic, bootstrap commands print
  * what a healthy cluster prints (a gate observation with every member healthy, a placeholder kubeconfig).
  * Unknown invokes throw, naming the token, so a missing answer is never silently empty.
  */
 export function k8sHaMocks(options: K8sHaMockOptions = {}): pulumi.runtime.Mocks {
-  const state = { ...defaultState, ...(options.resourceState ?? {}) };
-  const invokes = options.invokes ?? {};
+  const cloud = cloudMocks(options.cloud);
+  const state = { ...defaultState, ...cloud.resourceState, ...(options.resourceState ?? {}) };
+  const invokes = { ...cloud.invokes, ...(options.invokes ?? {}) };
   return {
     newResource(args: pulumi.runtime.MockResourceArgs) {
       options.onResource?.(args);

@@ -32,18 +32,38 @@ fi
 echo "kubeadm ${step} done on $(hostname)"`;
 }
 
+/** Options of {@link kubeadmInitScript}. */
+export interface KubeadmInitStepOptions extends KubeadmStepOptions {
+  /**
+   * `https://<endpoint>:<port>/healthz`. If it already answers `ok` with this cluster's CA, the cluster exists
+   * (this machine replaced the first control plane) and init is refused instead of creating a second cluster.
+   */
+  existingClusterUrl: string;
+}
+
 /**
  * `kubeadm init` on the first control plane, from the placed configuration. Skipped when the node is already
- * initialised (`admin.conf` exists), so re-runs never re-initialise.
+ * initialised (`admin.conf` exists), so re-runs never re-initialise; refused when the endpoint already serves
+ * this cluster (a replaced first machine must not start a second cluster beside the first).
  */
-export function kubeadmInitScript(options: KubeadmStepOptions = {}): string {
+export function kubeadmInitScript(options: KubeadmInitStepOptions): string {
   return bashScript(
     "kubeadm init on the first control plane (skipped when already initialised)",
-    { ADMIN_CONF: paths.adminKubeconfig, LOG_DIR: paths.logDir },
+    {
+      ADMIN_CONF: paths.adminKubeconfig,
+      LOG_DIR: paths.logDir,
+      EXISTING_CLUSTER_URL: options.existingClusterUrl,
+      CLUSTER_CA: `${paths.kubernetesPki}/ca.crt`,
+    },
     `
 if [ -f "$ADMIN_CONF" ]; then
   echo "$(hostname) already initialised: $ADMIN_CONF exists"
   exit 0
+fi
+if [ "$(curl -sS --max-time 5 --cacert "$CLUSTER_CA" "$EXISTING_CLUSTER_URL" 2>/dev/null || true)" = "ok" ]; then
+  echo "refusing kubeadm init on $(hostname): $EXISTING_CLUSTER_URL already serves this cluster." >&2
+  echo "This machine replaced the first control plane; remove its old etcd member and join it instead." >&2
+  exit 1
 fi
 ${runKubeadm("init", paths.kubeadmInitConfig, options)}
 `,

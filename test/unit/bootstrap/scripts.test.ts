@@ -43,7 +43,7 @@ const scripts: Record<string, string> = {
     readyzUrl: "https://lb.example.com:6443/readyz",
     expectedReadyNodes: 3,
   }),
-  kubeadmInit: kubeadmInitScript(),
+  kubeadmInit: kubeadmInitScript({ existingClusterUrl: "https://lb.example.com:6443/healthz" }),
   kubeadmJoin: kubeadmJoinScript({ ignorePreflightErrors: ["NumCPU"] }),
   kubeadmReset: kubeadmResetScript(),
   cniInstall: cniInstallScript({ manifestUrl: "https://example.com/cni.yaml", timeoutSeconds: 300 }),
@@ -84,6 +84,22 @@ describe("bootstrap step scripts", () => {
     expect(scripts.kubeadmInit).toMatch(/if \[ -f "\$ADMIN_CONF" \]; then[\s\S]*exit 0\nfi\n[\s\S]*kubeadm init --config/);
     expect(scripts.kubeadmJoin).toMatch(/if \[ -f "\$KUBELET_CONF" \] && \[ -f "\$APISERVER_MANIFEST" \]; then[\s\S]*exit 0/);
     expect(scripts.kubeadmJoin).toContain("--ignore-preflight-errors=NumCPU");
+  });
+
+  test("kubeadm init is refused when the endpoint already serves the cluster (a replaced first machine)", () => {
+    expect(scripts.kubeadmInit).toContain("readonly EXISTING_CLUSTER_URL='https://lb.example.com:6443/healthz'");
+    const guard = scripts.kubeadmInit.indexOf("refusing kubeadm init");
+    expect(guard).toBeGreaterThan(scripts.kubeadmInit.indexOf('if [ -f "$ADMIN_CONF" ]'));
+    expect(guard).toBeLessThan(scripts.kubeadmInit.indexOf("kubeadm init --config"));
+  });
+
+  test("kubeadm init, run for real up to kubeadm itself: no admin.conf, nothing listening, config missing -> clear error", () => {
+    const script = kubeadmInitScript({ existingClusterUrl: "https://127.0.0.1:1/healthz" })
+      .replace("/etc/kubernetes/admin.conf", "/nonexistent/admin.conf")
+      .replace("/var/log/pulumi-k8s-ha", fs.mkdtempSync(path.join(os.tmpdir(), "pkh-log-")));
+    const result = spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("/etc/kubernetes/pulumi-k8s-ha/kubeadm-init.yaml missing: the place-files step did not run");
   });
 
   test("quorum gate refuses members whose names would break the script", () => {

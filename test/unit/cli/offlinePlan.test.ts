@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { awsMockInvokes, awsMockResourceState } from "../../../src/aws/testing";
 import { installPlanningMocks, PlannedResource } from "../../../src/cli/recorder";
 import { stepWaves } from "../../../src/cli/report";
 import { outputValue } from "../support/recordingMocks";
@@ -8,7 +7,7 @@ let resources: PlannedResource[];
 let program: typeof import("../../../src/program/defaultStack");
 
 beforeAll(async () => {
-  resources = await installPlanningMocks("pulumi-k8s-ha", awsMockInvokes, awsMockResourceState);
+  resources = await installPlanningMocks("pulumi-k8s-ha", "aws");
   pulumi.runtime.setAllConfig({ "aws:region": "us-east-1" });
   program = await import("../../../src/program/defaultStack");
 });

@@ -139,6 +139,17 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     expect(quorum.observed).toMatchObject({ ok: true, expectedMembers: 3, healthyMembers: 3 });
   });
 
+  test("no secret reaches a plain output: endpoint, nodes, etcd endpoints and quorum hold no key or token", async () => {
+    const cp = stackedControlPlane("p");
+    const plain = JSON.stringify(await Promise.all([cp.apiServerEndpoint, cp.nodes, cp.etcdEndpoints, cp.quorum].map((o) => outputValue(o as pulumi.Output<unknown>))));
+    const token = /token: ([a-z0-9]{6}\.[a-z0-9]{16})/.exec(bundleFiles(named(registrations, "p-cp-0-files"))["/etc/kubernetes/pulumi-k8s-ha/kubeadm-init.yaml"].content)![1];
+    expect(plain).not.toContain(token);
+    expect(plain).not.toMatch(/MOCK-|PRIVATE KEY|FAKE-SSH-KEY|mock-token/);
+    for (const output of [cp.apiServerEndpoint, cp.nodes, cp.etcdEndpoints, cp.quorum]) {
+      expect(await pulumi.isSecret(output as pulumi.Output<unknown>)).toBe(false);
+    }
+  });
+
   test("commands run as root, are deleted with their machine and have bounded timeouts", async () => {
     const cp = stackedControlPlane("t");
     await outputValue(cp.quorum);
