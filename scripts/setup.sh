@@ -35,9 +35,9 @@ fi
 
 stamp="$repo_root/node_modules/.setup-stamp"
 if [ ! -f "$stamp" ] || [ "$repo_root/package-lock.json" -nt "$stamp" ]; then
-  echo "setup: npm ci" >&2
-  # npm 11 leaves other platforms' optional native bindings (jest's unrs-resolver) out of the lock file and then
-  # refuses `npm ci`; `npm install` still installs exactly the locked versions.
-  (cd "$repo_root" && { npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2; })
+  echo "setup: npm install (locked versions)" >&2
+  # Not `npm ci`: npm 11 leaves other platforms' optional native bindings (jest's unrs-resolver) out of the
+  # lock file and then refuses `npm ci`; `npm install` with the lock file installs exactly the locked versions.
+  (cd "$repo_root" && npm install --no-audit --no-fund >&2)
   touch "$stamp"
 fi
