@@ -5,7 +5,7 @@ const common = {
   // Jest 30 cleans globals between files by default, which breaks @pulumi/pulumi's runtime state.
   testEnvironmentOptions: { globalsCleanup: "off" },
   // Type checking is done once by `tsc --noEmit` (npm test runs it first); ts-jest only transpiles.
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: false }] },
 };
 
 module.exports = {
