@@ -45,7 +45,7 @@ export interface NodeCloudInitOptions {
  * @throws Error on a programming error (malformed version, host name or public key).
  */
 export function renderNodeCloudInit(opts: NodeCloudInitOptions): string {
-  const [major, minor] = stableVersion(opts.kubernetesVersion);
+  stableVersion(opts.kubernetesVersion);
   const config: Record<string, unknown> = {};
   if (opts.hostname !== undefined) {
     if (!HOSTNAME.test(opts.hostname)) {
@@ -62,26 +62,50 @@ export function renderNodeCloudInit(opts: NodeCloudInitOptions): string {
     config.ssh_authorized_keys = [...opts.sshAuthorizedKeys];
   }
   config.package_update = true;
-  if (opts.role === "control-plane") {
-    config.packages = ["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "etcd-client", "jq"];
-    config.write_files = [
-      file("/etc/modules-load.d/k8s.conf", "overlay\nbr_netfilter\n", "0644"),
-      file(
-        "/etc/sysctl.d/99-kubernetes.conf",
-        "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
-        "0644",
-      ),
-      file(PREPARE_NODE_SCRIPT, controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion), "0755"),
-    ];
-  } else {
-    config.packages = ["etcd-server", "etcd-client", "jq"];
-    config.write_files = [
-      file(POLICY_RC_D, etcdPolicyRcD(), "0755"),
-      file(PREPARE_NODE_SCRIPT, etcdScript(), "0755"),
-    ];
-  }
+  const preparation = renderNodePreparation({ role: opts.role, kubernetesVersion: opts.kubernetesVersion });
+  config.packages = preparation.packages;
+  config.write_files = preparation.files.map((f) => file(f.path, f.content, f.permissions));
   config.runcmd = [[PREPARE_NODE_SCRIPT]];
   return `#cloud-config\n${toYaml(config)}`;
+}
+
+/** What preparing a machine takes: packages, files (the preparation script among them), then running that script. */
+export interface NodePreparation {
+  /** Distro packages to install (after the files are written: a policy file may keep a service from starting). */
+  packages: string[];
+  /** Files to write, in order; the last is {@link PREPARE_NODE_SCRIPT}. */
+  files: { path: string; content: string; permissions: string }[];
+}
+
+/**
+ * The machine preparation the node cloud-init performs, as plain data, so machines without cloud-init (your own
+ * hosts) get exactly the same packages, files and {@link PREPARE_NODE_SCRIPT}.
+ *
+ * @throws Error on a malformed Kubernetes version.
+ */
+export function renderNodePreparation(opts: { role: NodeRole; kubernetesVersion: string }): NodePreparation {
+  const [major, minor] = stableVersion(opts.kubernetesVersion);
+  if (opts.role === "control-plane") {
+    return {
+      packages: ["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "etcd-client", "jq"],
+      files: [
+        { path: "/etc/modules-load.d/k8s.conf", content: "overlay\nbr_netfilter\n", permissions: "0644" },
+        {
+          path: "/etc/sysctl.d/99-kubernetes.conf",
+          content: "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
+          permissions: "0644",
+        },
+        { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion), permissions: "0755" },
+      ],
+    };
+  }
+  return {
+    packages: ["etcd-server", "etcd-client", "jq"],
+    files: [
+      { path: POLICY_RC_D, content: etcdPolicyRcD(), permissions: "0755" },
+      { path: PREPARE_NODE_SCRIPT, content: etcdScript(), permissions: "0755" },
+    ],
+  };
 }
 
 /** The pkgs.k8s.io apt source line of a minor channel, e.g. `1.34`. */

@@ -4,3 +4,5 @@ export * from "./placeFiles";
 export * from "./etcdStart";
 export * from "./quorumGate";
 export * from "./kubeadm";
+export * from "./loadBalancer";
+export * from "./prepareHost";

@@ -1,0 +1,127 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterHost } from "../cluster/types";
+import type { EtcdTopology } from "../topology/types";
+
+/** A machine you already have, reached over SSH. */
+export interface HostSpec {
+  /** Node name (a DNS label, unique across all hosts): the Kubernetes node name or etcd member name. */
+  name: string;
+  /** Address the program dials over SSH (IP or DNS name). */
+  address: string;
+  /** Address the cluster members use to reach this machine (goes into certificates and etcd URLs). @default address */
+  privateAddress?: string;
+  /** SSH login user; root, or a user with password-less sudo. */
+  user: string;
+  /** SSH private key (PEM or OpenSSH); kept as a secret. */
+  privateKey: pulumi.Input<string>;
+  /** SSH port. @default 22 */
+  port?: number;
+  /** Rack, room or site the machine is in: plays the role of a cloud zone in the quorum checks. */
+  failureDomain: string;
+}
+
+/** A jump host every SSH connection goes through (`connection.proxy`). */
+export interface BastionSpec {
+  /** Address of the bastion. */
+  host: string;
+  /** SSH user on the bastion. */
+  user: string;
+  /** SSH private key for the bastion; kept as a secret. */
+  privateKey: pulumi.Input<string>;
+  /** SSH port of the bastion. @default 22 */
+  port?: number;
+}
+
+/**
+ * Arguments of {@link HostsControlPlane}: a kubeadm HA control plane on machines you already have. Give the API
+ * endpoint either as `apiServerEndpoint` (a load balancer you run) or as `loadBalancerHosts` (HAProxy on them,
+ * optionally with a keepalived virtual IP), exactly one of the two.
+ */
+export interface HostsControlPlaneArgs {
+  /** Cluster name: a DNS label of at most 40 characters. */
+  clusterName: string;
+  /** The control-plane machines, in order (the first runs `kubeadm init`). With stacked etcd their count is odd. */
+  controlPlaneHosts: HostSpec[];
+  /** Machines of an external etcd tier (odd count). Required with `etcdTopology: "external"`, refused otherwise. @default [] */
+  etcdHosts?: HostSpec[];
+  /** Every failure domain, in order; quorum checks count domains without machines too. @default the distinct `failureDomain`s of the hosts, in order */
+  failureDomains?: string[];
+  /** `"stacked"`: etcd on the control planes; `"external"`: etcd on `etcdHosts`. @default "stacked" */
+  etcdTopology?: EtcdTopology;
+  /** Require that losing any one failure domain keeps etcd quorum. @default true */
+  tolerateZoneFailure?: boolean;
+  /** Jump host for every SSH connection. @default direct connections */
+  bastion?: BastionSpec;
+
+  /** An API endpoint you already run (DNS name or IP, no scheme, no port) in front of every control plane. Refused with `loadBalancerHosts`. @default none */
+  apiServerEndpoint?: string;
+  /** Machines that run HAProxy in front of the control planes (TCP, `/readyz` checks over TLS). Refused with `apiServerEndpoint`. @default [] */
+  loadBalancerHosts?: HostSpec[];
+  /** Virtual IP that keepalived (VRRP) moves between `loadBalancerHosts`; the API endpoint is then this address. @default none (the endpoint is the first load-balancer host) */
+  virtualIp?: string;
+  /** Network interface of the load-balancer hosts that carries the virtual IP (e.g. `eth0`). Required with `virtualIp`. @default none */
+  virtualIpInterface?: string;
+  /** VRRP router id, unique on the network segment. Only with `virtualIp`. @default 51 */
+  virtualRouterId?: number;
+
+  /** Install packages and run the node preparation (as cloud-init does on cloud machines) over SSH; needs apt and systemd. @default true */
+  prepareHosts?: boolean;
+  /** Kubernetes version `MAJOR.MINOR.PATCH`, 1.31 to 1.35. @default "1.34.2" */
+  kubernetesVersion?: string;
+  /** Pod network CIDR. @default "10.244.0.0/16" */
+  podSubnet?: string;
+  /** Service network CIDR. @default "10.96.0.0/12" */
+  serviceSubnet?: string;
+  /** CIDRs of the machines' own network, checked not to overlap the pod and service networks. @default [] */
+  nodeSubnets?: string[];
+  /** Port of the API server on the endpoint and on the nodes. @default 6443 */
+  apiServerPort?: number;
+  /** CNI manifest applied after `kubeadm init`; `""` skips it. @default Calico v3.29.1 */
+  cniManifestUrl?: string;
+  /** Extra subject alternative names for the API server certificate. @default [] */
+  extraCertSans?: string[];
+  /** How long each quorum gate keeps retrying before it fails, in seconds. @default 600 */
+  gateTimeoutSeconds?: number;
+  /** How long to wait for SSH and preparation on each machine, in minutes. @default 20 */
+  hostReadyTimeoutMinutes?: number;
+  /** Run `kubeadm reset` on a control plane when its bootstrap step is deleted. @default false */
+  resetOnDelete?: boolean;
+}
+
+/** One server behind {@link ApiLoadBalancer}. */
+export interface LoadBalancerBackend {
+  /** Server name (letters, digits, `.`, `_`, `-`). */
+  name: string;
+  /** Its address. */
+  address: pulumi.Input<string>;
+}
+
+/** Arguments of {@link ApiLoadBalancer}: HAProxy (and optionally keepalived) on machines you already have. */
+export interface ApiLoadBalancerArgs {
+  /** The load-balancer machines (at least one). */
+  hosts: ClusterHost[];
+  /** The servers to balance over (at least one). */
+  backends: LoadBalancerBackend[];
+  /** Port HAProxy listens on. @default 6443 */
+  frontendPort?: number;
+  /** Port of the backends. @default 6443 */
+  backendPort?: number;
+  /** HTTP path of the TLS health check. @default "/readyz" */
+  healthCheckPath?: string;
+  /** CA file (on the load-balancer machines) to verify the backends with in health checks. @default no verification */
+  healthCheckCaFile?: string;
+  /** PEM with client certificate and key (on the load-balancer machines) presented in health checks. @default none */
+  healthCheckCertFile?: string;
+  /** HAProxy's global connection limit (it needs about twice as many file descriptors). @default 20000 */
+  maxConnections?: number;
+  /** Virtual IP moved by keepalived between the hosts; it becomes the endpoint. @default none */
+  virtualIp?: string;
+  /** Interface carrying the virtual IP. Required with `virtualIp`. @default none */
+  virtualIpInterface?: string;
+  /** VRRP router id. @default 51 */
+  virtualRouterId?: number;
+  /** Install HAProxy (and keepalived) when missing, with apt. @default true */
+  installPackages?: boolean;
+  /** How long to wait for SSH on each machine, in minutes. @default 20 */
+  hostReadyTimeoutMinutes?: number;
+}

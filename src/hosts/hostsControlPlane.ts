@@ -1,0 +1,145 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PREPARE_NODE_SCRIPT, renderNodePreparation } from "../bootstrap/cloudInit";
+import { prepareHostScript } from "../bootstrap/scripts";
+import { defaults } from "../cluster/constants";
+import { EtcdCluster } from "../cluster/etcdCluster";
+import { hostCommand } from "../cluster/hostCommand";
+import { ClusterNode, KubeadmControlPlane } from "../cluster/kubeadmControlPlane";
+import type { QuorumReport } from "../cluster/quorumReport";
+import type { ClusterHost } from "../cluster/types";
+import type { NodeRole, TopologyPlan } from "../topology/types";
+import { ApiLoadBalancer } from "./apiLoadBalancer";
+import type { HostSpec, HostsControlPlaneArgs } from "./args";
+import { clusterHostOf, hostAfter } from "./connection";
+import { validateHostsControlPlaneArgs } from "./validate";
+
+/** Type token of {@link HostsControlPlane}. */
+export const HOSTS_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:hosts:HostsControlPlane";
+
+/**
+ * A highly available kubeadm control plane on machines you already have: optional preparation over SSH (the
+ * same packages and script the cloud components' cloud-init runs), an optional HAProxy (+ keepalived virtual
+ * IP) load balancer on machines of its own, an external etcd tier when asked, then the cloud-neutral bootstrap.
+ * Failure domains (racks, rooms, sites) play the cloud zones: the topology is checked against them before
+ * anything is created, and every argument is validated synchronously (`ArgumentError` naming the field).
+ */
+export class HostsControlPlane extends pulumi.ComponentResource {
+  /** Admin kubeconfig (secret) for the API endpoint. */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** `https://<endpoint>:<port>`. */
+  readonly apiServerEndpoint: pulumi.Output<string>;
+  /** Every cluster machine (control planes, then etcd members) with its failure domain and private address. */
+  readonly nodes: pulumi.Output<ClusterNode[]>;
+  /** Node names per failure domain. */
+  readonly nodesByZone: pulumi.Output<Record<string, string[]>>;
+  /** etcd client URLs. */
+  readonly etcdEndpoints: pulumi.Output<string[]>;
+  /** Planned fault tolerance and what the final quorum gate observed. */
+  readonly quorum: pulumi.Output<QuorumReport>;
+  /** The topology as planned from the hosts' failure domains (warnings included). */
+  readonly plan: pulumi.Output<TopologyPlan>;
+
+  /**
+   * @param name unique name of the component; children are named `${name}-...`
+   * @param args see {@link HostsControlPlaneArgs}
+   * @param opts component options
+   * @throws ArgumentError naming the field at fault, before anything is registered
+   */
+  constructor(name: string, args: HostsControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    const valid = validateHostsControlPlaneArgs(name, args);
+    super(HOSTS_CONTROL_PLANE_TYPE, name, {}, opts);
+    const { settings, plan } = valid;
+    const readyMinutes = args.hostReadyTimeoutMinutes ?? defaults.hostReadyTimeoutMinutes;
+
+    const prepared = (spec: HostSpec, role: NodeRole): ClusterHost => {
+      const host = clusterHostOf(spec, args.bastion);
+      if (!valid.prepareHosts) return host;
+      const preparation = renderNodePreparation({ role, kubernetesVersion: settings.kubernetesVersion });
+      const step = hostCommand(
+        `${name}-${spec.name}-prepare`,
+        host,
+        { script: prepareHostScript({ ...preparation, run: PREPARE_NODE_SCRIPT, requireSystemd: true }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 },
+        this,
+      );
+      return hostAfter(host, spec.address, step.stdout);
+    };
+    const controlPlaneHosts = args.controlPlaneHosts.map((spec) => prepared(spec, "control-plane"));
+    const etcdHosts = (args.etcdHosts ?? []).map((spec) => prepared(spec, "etcd"));
+
+    const loadBalancerHosts = args.loadBalancerHosts ?? [];
+    const endpoint =
+      loadBalancerHosts.length > 0
+        ? new ApiLoadBalancer(
+            `${name}-lb`,
+            {
+              hosts: loadBalancerHosts.map((spec) => clusterHostOf(spec, args.bastion)),
+              backends: args.controlPlaneHosts.map((spec) => ({ name: spec.name, address: spec.privateAddress ?? spec.address })),
+              frontendPort: settings.apiServerPort,
+              backendPort: settings.apiServerPort,
+              virtualIp: args.virtualIp,
+              virtualIpInterface: args.virtualIpInterface,
+              virtualRouterId: args.virtualRouterId,
+              installPackages: valid.prepareHosts,
+              hostReadyTimeoutMinutes: args.hostReadyTimeoutMinutes,
+            },
+            { parent: this },
+          ).endpoint
+        : pulumi.output(args.apiServerEndpoint as string);
+
+    const common = {
+      clusterName: settings.clusterName,
+      zones: valid.failureDomains,
+      tolerateZoneFailure: args.tolerateZoneFailure,
+      gateTimeoutSeconds: args.gateTimeoutSeconds,
+      hostReadyTimeoutMinutes: args.hostReadyTimeoutMinutes,
+    };
+    const externalEtcd =
+      valid.etcdTopology === "external" ? new EtcdCluster(`${name}-etcd-cluster`, { ...common, hosts: etcdHosts }, { parent: this }) : undefined;
+    const controlPlane = new KubeadmControlPlane(
+      `${name}-control-plane`,
+      {
+        ...common,
+        controlPlaneHosts,
+        etcdTopology: valid.etcdTopology,
+        externalEtcd,
+        apiServerEndpoint: endpoint,
+        apiServerPort: settings.apiServerPort,
+        kubernetesVersion: settings.kubernetesVersion,
+        podSubnet: settings.podSubnet,
+        serviceSubnet: settings.serviceSubnet,
+        nodeSubnets: settings.nodeSubnets,
+        cniManifestUrl: args.cniManifestUrl,
+        extraCertSans: args.extraCertSans,
+        resetOnDelete: args.resetOnDelete,
+      },
+      { parent: this },
+    );
+
+    const machines = [...args.controlPlaneHosts, ...(args.etcdHosts ?? [])];
+    this.kubeconfig = controlPlane.kubeconfig;
+    this.apiServerEndpoint = controlPlane.apiServerEndpoint;
+    this.nodes = pulumi.output(
+      plan.nodes.map((node, index) => ({ name: node.name, role: node.role, zone: node.zone, address: machines[index].privateAddress ?? machines[index].address })),
+    );
+    this.nodesByZone = this.nodes.apply(groupByZone);
+    this.etcdEndpoints = controlPlane.etcdEndpoints;
+    this.quorum = controlPlane.quorum;
+    this.plan = pulumi.output(plan);
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      apiServerEndpoint: this.apiServerEndpoint,
+      nodes: this.nodes,
+      nodesByZone: this.nodesByZone,
+      etcdEndpoints: this.etcdEndpoints,
+      quorum: this.quorum,
+      plan: this.plan,
+    });
+  }
+}
+
+/** Node names per failure domain, domains in first-seen order. */
+function groupByZone(nodes: ClusterNode[]): Record<string, string[]> {
+  const byZone: Record<string, string[]> = {};
+  for (const node of nodes) (byZone[node.zone] ??= []).push(node.name);
+  return byZone;
+}

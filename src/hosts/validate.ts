@@ -1,0 +1,199 @@
+import { isIP } from "node:net";
+import { requireArgument, validated } from "../cluster/argumentError";
+import { validateClusterSettings, validatePlacement } from "../topology";
+import { validateZones } from "../topology/checks";
+import type { ClusterSettings, EtcdTopology, PlannedNode, TopologyPlan } from "../topology/types";
+import type { ApiLoadBalancerArgs, BastionSpec, HostSpec, HostsControlPlaneArgs } from "./args";
+
+const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const ADDRESS = /^[A-Za-z0-9._:-]+$/;
+const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+const INTERFACE = /^[A-Za-z0-9._@-]{1,15}$/;
+const BACKEND_NAME = /^[A-Za-z0-9._-]+$/;
+const HEALTH_PATH = /^\/[^\s#"'\\]*$/;
+const FILE_PATH = /^\/[^\s#"'\\]+$/;
+
+/** What {@link validateHostsControlPlaneArgs} found valid, with defaults filled. */
+export interface ValidatedHostsControlPlane {
+  settings: ClusterSettings;
+  etcdTopology: EtcdTopology;
+  failureDomains: string[];
+  plan: TopologyPlan;
+  prepareHosts: boolean;
+}
+
+const isPort = (value: unknown): boolean => typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
+const isPositiveInteger = (value: unknown): boolean => typeof value === "number" && Number.isInteger(value) && value >= 1;
+const hasValue = (value: unknown): boolean => value !== undefined && value !== null && value !== "";
+
+/** Checks one SSH-reachable machine of a list (`field[index]`). */
+function checkHostSpec(context: string, host: HostSpec, field: string, domains: string[]): void {
+  requireArgument(typeof host.address === "string" && ADDRESS.test(host.address), context, `${field}.address`, `${JSON.stringify(host.address)} is not an IP address or DNS name. Give the address the program reaches the machine at over SSH.`);
+  requireArgument(host.privateAddress === undefined || (typeof host.privateAddress === "string" && ADDRESS.test(host.privateAddress)), context, `${field}.privateAddress`, `${JSON.stringify(host.privateAddress)} is not an IP address or DNS name. Give the address other members reach the machine at, or leave it out to use address.`);
+  requireArgument(typeof host.user === "string" && USER.test(host.user), context, `${field}.user`, `${JSON.stringify(host.user)} is not a user name. Give the SSH login user (root, or a user with password-less sudo).`);
+  requireArgument(hasValue(host.privateKey), context, `${field}.privateKey`, "is missing. Give the SSH private key (e.g. from `config.requireSecret`).");
+  requireArgument(host.port === undefined || isPort(host.port), context, `${field}.port`, `${JSON.stringify(host.port)} is not a TCP port. Use an integer from 1 to 65535, or leave it out for 22.`);
+  requireArgument(
+    typeof host.failureDomain === "string" && domains.includes(host.failureDomain),
+    context,
+    `${field}.failureDomain`,
+    `${JSON.stringify(host.failureDomain)} is not one of failureDomains (${domains.join(", ")}). Fix the host's failureDomain or add it to failureDomains.`,
+  );
+}
+
+/** Checks the bastion. */
+function checkBastion(context: string, bastion: BastionSpec): void {
+  requireArgument(typeof bastion.host === "string" && ADDRESS.test(bastion.host), context, "bastion.host", `${JSON.stringify(bastion.host)} is not an IP address or DNS name.`);
+  requireArgument(typeof bastion.user === "string" && USER.test(bastion.user), context, "bastion.user", `${JSON.stringify(bastion.user)} is not a user name.`);
+  requireArgument(hasValue(bastion.privateKey), context, "bastion.privateKey", "is missing. Give the bastion's SSH private key.");
+  requireArgument(bastion.port === undefined || isPort(bastion.port), context, "bastion.port", `${JSON.stringify(bastion.port)} is not a TCP port. Use an integer from 1 to 65535.`);
+}
+
+/** The virtual-IP arguments shared by {@link HostsControlPlaneArgs} and {@link ApiLoadBalancerArgs}. */
+interface VirtualIpArgs {
+  virtualIp?: string;
+  virtualIpInterface?: string;
+  virtualRouterId?: number;
+}
+
+/** Checks the keepalived arguments (same field names in both components). */
+function checkVirtualIp(context: string, args: VirtualIpArgs): void {
+  if (args.virtualIp === undefined) {
+    requireArgument(args.virtualIpInterface === undefined, context, "virtualIpInterface", "is only used with virtualIp. Remove it or give virtualIp.");
+    requireArgument(args.virtualRouterId === undefined, context, "virtualRouterId", "is only used with virtualIp. Remove it or give virtualIp.");
+    return;
+  }
+  requireArgument(typeof args.virtualIp === "string" && isIP(args.virtualIp) !== 0, context, "virtualIp", `${JSON.stringify(args.virtualIp)} is not an IP address. Give a free address of the load balancers' network, without prefix.`);
+  requireArgument(typeof args.virtualIpInterface === "string" && INTERFACE.test(args.virtualIpInterface), context, "virtualIpInterface", `${JSON.stringify(args.virtualIpInterface)} is not a network interface name. Give the interface that carries the virtual IP, e.g. "eth0".`);
+  requireArgument(
+    args.virtualRouterId === undefined || (Number.isInteger(args.virtualRouterId) && args.virtualRouterId >= 1 && args.virtualRouterId <= 255),
+    context,
+    "virtualRouterId",
+    `${JSON.stringify(args.virtualRouterId)} is not a VRRP router id. Use an integer from 1 to 255, unique on the network segment.`,
+  );
+}
+
+/**
+ * Checks every argument of a {@link HostsControlPlane} and plans the topology from the hosts' failure domains.
+ * Throws an `ArgumentError` naming the field and the fix; called before anything registers.
+ */
+export function validateHostsControlPlaneArgs(name: string, args: HostsControlPlaneArgs): ValidatedHostsControlPlane {
+  const context = `HostsControlPlane ${name}`;
+  const settings = validated(context, () =>
+    validateClusterSettings({
+      clusterName: args.clusterName,
+      kubernetesVersion: args.kubernetesVersion,
+      podSubnet: args.podSubnet,
+      serviceSubnet: args.serviceSubnet,
+      nodeSubnets: args.nodeSubnets,
+      apiServerPort: args.apiServerPort,
+    }),
+  );
+  const etcdTopology = args.etcdTopology ?? "stacked";
+  requireArgument(etcdTopology === "stacked" || etcdTopology === "external", context, "etcdTopology", `${JSON.stringify(etcdTopology)} is not a topology. Use "stacked" or "external".`);
+  const external = etcdTopology === "external";
+  requireArgument(Array.isArray(args.controlPlaneHosts) && args.controlPlaneHosts.length > 0, context, "controlPlaneHosts", "give at least one control-plane host (3 for HA).");
+  const etcdHosts = args.etcdHosts ?? [];
+  requireArgument(Array.isArray(etcdHosts), context, "etcdHosts", "must be a list of hosts.");
+  requireArgument(!external || etcdHosts.length > 0, context, "etcdHosts", 'is required with etcdTopology "external". Give the etcd machines (3 or 5).');
+  requireArgument(external || etcdHosts.length === 0, context, "etcdHosts", 'is only for etcdTopology "external". Remove it or set etcdTopology: "external".');
+  const lbHosts = args.loadBalancerHosts ?? [];
+  requireArgument(Array.isArray(lbHosts), context, "loadBalancerHosts", "must be a list of hosts.");
+  const hasEndpoint = args.apiServerEndpoint !== undefined;
+  requireArgument(
+    hasEndpoint !== lbHosts.length > 0,
+    context,
+    hasEndpoint ? "loadBalancerHosts" : "apiServerEndpoint",
+    hasEndpoint
+      ? "cannot be combined with apiServerEndpoint. Give apiServerEndpoint (a load balancer you run) or loadBalancerHosts (HAProxy on them), not both."
+      : "is missing. Give apiServerEndpoint (a load balancer you run) or loadBalancerHosts (HAProxy on them).",
+  );
+  if (hasEndpoint) {
+    const endpoint = args.apiServerEndpoint as string;
+    requireArgument(
+      typeof endpoint === "string" && (isIP(endpoint) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(endpoint)),
+      context,
+      "apiServerEndpoint",
+      `${JSON.stringify(endpoint)} is not a host name or IP address. Give it without scheme or port (the port is apiServerPort), e.g. "api.example.internal".`,
+    );
+  }
+  requireArgument(args.virtualIp === undefined || lbHosts.length > 0, context, "virtualIp", "needs loadBalancerHosts (keepalived runs there). Remove it or give loadBalancerHosts.");
+  checkVirtualIp(context, args);
+
+  const lists: [string, HostSpec[]][] = [
+    ["controlPlaneHosts", args.controlPlaneHosts],
+    ["etcdHosts", etcdHosts],
+    ["loadBalancerHosts", lbHosts],
+  ];
+  const failureDomains =
+    args.failureDomains ?? [...new Set(lists.flatMap(([, hosts]) => hosts.map((host) => host.failureDomain)))];
+  validated(context, () => validateZones(failureDomains, "failureDomains"));
+  const names = new Set<string>();
+  for (const [field, hosts] of lists) {
+    hosts.forEach((host, index) => {
+      const at = `${field}[${index}]`;
+      requireArgument(typeof host.name === "string" && NODE_NAME.test(host.name), context, `${at}.name`, `${JSON.stringify(host.name)} is not a DNS label (lowercase letters, digits and '-', at most 63).`);
+      requireArgument(!names.has(host.name), context, `${at}.name`, `"${host.name}" is used twice. Give every host its own name.`);
+      names.add(host.name);
+      checkHostSpec(context, host, at, failureDomains);
+    });
+  }
+  const controlPlaneAddresses = new Set(args.controlPlaneHosts.map((host) => host.privateAddress ?? host.address));
+  lbHosts.forEach((host, index) => {
+    const address = host.privateAddress ?? host.address;
+    requireArgument(!controlPlaneAddresses.has(address), context, `loadBalancerHosts[${index}].address`, `${address} is also a control plane: HAProxy and kube-apiserver would both bind port ${settings.apiServerPort}. Use separate machines, or your own apiServerEndpoint.`);
+    requireArgument(args.virtualIp === undefined || isIP(address) !== 0, context, `loadBalancerHosts[${index}].privateAddress`, `${JSON.stringify(address)} is not an IP address; keepalived sends VRRP adverts to the peers' IP addresses. Give privateAddress as an IP.`);
+  });
+  if (args.bastion !== undefined) checkBastion(context, args.bastion);
+  requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
+  requireArgument(args.gateTimeoutSeconds === undefined || isPositiveInteger(args.gateTimeoutSeconds), context, "gateTimeoutSeconds", `${JSON.stringify(args.gateTimeoutSeconds)} is not a positive whole number of seconds.`);
+  requireArgument(args.hostReadyTimeoutMinutes === undefined || isPositiveInteger(args.hostReadyTimeoutMinutes), context, "hostReadyTimeoutMinutes", `${JSON.stringify(args.hostReadyTimeoutMinutes)} is not a positive whole number of minutes.`);
+  requireArgument(args.prepareHosts === undefined || typeof args.prepareHosts === "boolean", context, "prepareHosts", `${JSON.stringify(args.prepareHosts)} is not a boolean. Use true or false.`);
+
+  const voterField = external ? "etcdHosts" : "controlPlaneHosts";
+  const voters = external ? etcdHosts : args.controlPlaneHosts;
+  const placement = validated(context, () =>
+    validatePlacement(voters.map((host) => host.failureDomain), failureDomains, args.tolerateZoneFailure ?? true, voterField),
+  );
+  const nodes: PlannedNode[] = [
+    ...args.controlPlaneHosts.map((host, index) => ({ name: host.name, role: "control-plane" as const, zone: host.failureDomain, index, etcdVoter: !external })),
+    ...etcdHosts.map((host, index) => ({ name: host.name, role: "etcd" as const, zone: host.failureDomain, index, etcdVoter: true })),
+  ];
+  const warnings = [...placement.warnings];
+  if (lbHosts.length > 1 && args.virtualIp === undefined) {
+    warnings.push("loadBalancerHosts: without virtualIp the API endpoint is the first load-balancer host only. Give virtualIp for failover.");
+  }
+  return {
+    settings,
+    etcdTopology,
+    failureDomains,
+    plan: { etcdTopology, zones: failureDomains, nodes, quorum: placement.quorum, warnings },
+    prepareHosts: args.prepareHosts ?? true,
+  };
+}
+
+/** Checks the arguments of an {@link ApiLoadBalancer}; throws an `ArgumentError` naming the field. */
+export function validateApiLoadBalancerArgs(name: string, args: ApiLoadBalancerArgs): void {
+  const context = `ApiLoadBalancer ${name}`;
+  requireArgument(Array.isArray(args.hosts) && args.hosts.length > 0 && args.hosts.length <= 100, context, "hosts", "give 1 to 100 load-balancer hosts (2 with a virtualIp for failover).");
+  const hostNames = new Set<string>();
+  args.hosts.forEach((host, index) => {
+    requireArgument(typeof host.name === "string" && NODE_NAME.test(host.name) && !hostNames.has(host.name), context, `hosts[${index}].name`, `${JSON.stringify(host.name)} must be a DNS label used once.`);
+    hostNames.add(host.name);
+  });
+  requireArgument(Array.isArray(args.backends) && args.backends.length > 0, context, "backends", "give at least one backend server.");
+  const backendNames = new Set<string>();
+  args.backends.forEach((backend, index) => {
+    requireArgument(typeof backend.name === "string" && BACKEND_NAME.test(backend.name) && !backendNames.has(backend.name), context, `backends[${index}].name`, `${JSON.stringify(backend.name)} must be letters, digits, '.', '_' or '-', used once.`);
+    backendNames.add(backend.name);
+    requireArgument(typeof backend.address !== "string" || ADDRESS.test(backend.address), context, `backends[${index}].address`, `${JSON.stringify(backend.address)} is not an IP address or DNS name.`);
+  });
+  requireArgument(args.frontendPort === undefined || isPort(args.frontendPort), context, "frontendPort", `${JSON.stringify(args.frontendPort)} is not a TCP port.`);
+  requireArgument(args.backendPort === undefined || isPort(args.backendPort), context, "backendPort", `${JSON.stringify(args.backendPort)} is not a TCP port.`);
+  requireArgument(args.healthCheckPath === undefined || HEALTH_PATH.test(args.healthCheckPath), context, "healthCheckPath", `${JSON.stringify(args.healthCheckPath)} must start with "/" and hold no spaces or quotes.`);
+  requireArgument(args.healthCheckCaFile === undefined || FILE_PATH.test(args.healthCheckCaFile), context, "healthCheckCaFile", `${JSON.stringify(args.healthCheckCaFile)} must be an absolute path without spaces or quotes.`);
+  requireArgument(args.healthCheckCertFile === undefined || (FILE_PATH.test(args.healthCheckCertFile) && args.healthCheckCaFile !== undefined), context, "healthCheckCertFile", `${JSON.stringify(args.healthCheckCertFile)} must be an absolute path without spaces or quotes, given together with healthCheckCaFile.`);
+  requireArgument(args.maxConnections === undefined || isPositiveInteger(args.maxConnections), context, "maxConnections", `${JSON.stringify(args.maxConnections)} is not a positive whole number.`);
+  requireArgument(args.hostReadyTimeoutMinutes === undefined || isPositiveInteger(args.hostReadyTimeoutMinutes), context, "hostReadyTimeoutMinutes", `${JSON.stringify(args.hostReadyTimeoutMinutes)} is not a positive whole number of minutes.`);
+  checkVirtualIp(context, args);
+}

@@ -1,0 +1,80 @@
+import { ArgumentError } from "../../../src/cluster/argumentError";
+import type { HostsControlPlaneArgs } from "../../../src/hosts/args";
+import { installRecordingMocks, Registration } from "../support/recordingMocks";
+import { hostSpecs, HOST_KEY, validArgs } from "./support";
+
+let registrations: Registration[];
+let hosts: typeof import("../../../src/hosts");
+
+beforeAll(async () => {
+  registrations = await installRecordingMocks();
+  hosts = await import("../../../src/hosts");
+});
+beforeEach(() => registrations.splice(0));
+
+const cp = hostSpecs("cp", 3, 1);
+const withCp = (index: number, change: object) => cp.map((host, i) => (i === index ? { ...host, ...change } : host));
+
+const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
+  ["bad cluster name", { clusterName: "Home_Lab" }, "clusterName", "clusterName"],
+  ["no control planes", { controlPlaneHosts: [] }, "controlPlaneHosts", "give at least one control-plane host (3 for HA)."],
+  ["even stacked control planes", { controlPlaneHosts: hostSpecs("cp", 4, 1) }, "controlPlaneHosts", "odd"],
+  ["all in one rack", { controlPlaneHosts: cp.map((h) => ({ ...h, failureDomain: "rack-a" })), failureDomains: ["rack-a", "rack-b"] }, "controlPlaneHosts", "tolerateZoneFailure: false"],
+  ["duplicate host name", { controlPlaneHosts: withCp(2, { name: "cp-0" }) }, "controlPlaneHosts[2].name", '"cp-0" is used twice. Give every host its own name.'],
+  ["name not a DNS label", { controlPlaneHosts: withCp(1, { name: "CP_1" }) }, "controlPlaneHosts[1].name", '"CP_1" is not a DNS label'],
+  ["address with a scheme", { controlPlaneHosts: withCp(0, { address: "ssh://192.168.1.10" }) }, "controlPlaneHosts[0].address", '"ssh://192.168.1.10" is not an IP address or DNS name.'],
+  ["empty user", { controlPlaneHosts: withCp(0, { user: "" }) }, "controlPlaneHosts[0].user", '"" is not a user name.'],
+  ["missing private key", { controlPlaneHosts: withCp(1, { privateKey: "" }) }, "controlPlaneHosts[1].privateKey", "is missing."],
+  ["port out of range", { controlPlaneHosts: withCp(2, { port: 70000 }) }, "controlPlaneHosts[2].port", "70000 is not a TCP port."],
+  ["unknown failure domain", { controlPlaneHosts: withCp(2, { failureDomain: "rack-z" }), failureDomains: ["rack-a", "rack-b", "rack-c"] }, "controlPlaneHosts[2].failureDomain", '"rack-z" is not one of failureDomains (rack-a, rack-b, rack-c).'],
+  ["bad failure domain name", { failureDomains: ["Rack A"] }, "failureDomains", "is not a valid zone name"],
+  ["both endpoint kinds", { apiServerEndpoint: "api.example.internal" }, "loadBalancerHosts", "cannot be combined with apiServerEndpoint."],
+  ["no endpoint at all", { loadBalancerHosts: undefined, virtualIp: undefined, virtualIpInterface: undefined }, "apiServerEndpoint", "is missing. Give apiServerEndpoint (a load balancer you run) or loadBalancerHosts (HAProxy on them)."],
+  ["endpoint with port", { loadBalancerHosts: undefined, virtualIp: undefined, virtualIpInterface: undefined, apiServerEndpoint: "api.example.internal:6443" }, "apiServerEndpoint", "Give it without scheme or port"],
+  ["virtual IP without LB hosts", { loadBalancerHosts: undefined, apiServerEndpoint: "api.example.internal" }, "virtualIp", "needs loadBalancerHosts (keepalived runs there)."],
+  ["virtual IP not an IP", { virtualIp: "vip.example" }, "virtualIp", '"vip.example" is not an IP address.'],
+  ["virtual IP without interface", { virtualIpInterface: undefined }, "virtualIpInterface", "undefined is not a network interface name."],
+  ["interface without virtual IP", { virtualIp: undefined }, "virtualIpInterface", "is only used with virtualIp."],
+  ["router id out of range", { virtualRouterId: 256 }, "virtualRouterId", "256 is not a VRRP router id."],
+  ["LB host is a control plane", { loadBalancerHosts: [{ ...hostSpecs("lb", 1, 2)[0], address: "192.168.1.10" }] }, "loadBalancerHosts[0].address", "192.168.1.10 is also a control plane: HAProxy and kube-apiserver would both bind port 6443."],
+  ["LB host named by DNS with a VIP", { loadBalancerHosts: [{ ...hostSpecs("lb", 1, 2)[0], address: "lb0.example" }] }, "loadBalancerHosts[0].privateAddress", "keepalived sends VRRP adverts to the peers' IP addresses"],
+  ["etcd hosts with stacked", { etcdHosts: hostSpecs("etcd", 3, 3) }, "etcdHosts", 'is only for etcdTopology "external".'],
+  ["external without etcd hosts", { etcdTopology: "external" }, "etcdHosts", 'is required with etcdTopology "external".'],
+  ["unknown topology", { etcdTopology: "sideways" as never }, "etcdTopology", '"sideways" is not a topology.'],
+  ["bastion without user", { bastion: { host: "203.0.113.5", user: "", privateKey: HOST_KEY } }, "bastion.user", '"" is not a user name.'],
+  ["http CNI", { cniManifestUrl: "http://example.com/cni.yaml" }, "cniManifestUrl", "must be an https URL"],
+  ["overlapping subnets", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", "overlap"],
+  ["fractional gate timeout", { gateTimeoutSeconds: 1.5 }, "gateTimeoutSeconds", "1.5 is not a positive whole number of seconds."],
+];
+
+test.each(cases)("%s: ArgumentError on %s before anything registers", (_label, overrides, field, message) => {
+  let error: unknown;
+  try {
+    new hosts.HostsControlPlane("bad", validArgs(overrides));
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ArgumentError);
+  const argumentError = error as InstanceType<typeof ArgumentError>;
+  expect({ field: argumentError.field, startsWith: argumentError.message.startsWith("HostsControlPlane bad: ") }).toEqual({ field, startsWith: true });
+  expect(argumentError.message).toContain(message);
+  expect(registrations).toEqual([]);
+});
+
+test("the valid base arguments pass (the table's failures come from the overrides)", () => {
+  expect(() => hosts.validateHostsControlPlaneArgs("ok", validArgs())).not.toThrow();
+});
+
+test.each([
+  ["no hosts", { hosts: [] }, "hosts"],
+  ["certificate without CA", { healthCheckCertFile: "/etc/check.pem" }, "healthCheckCertFile"],
+  ["bad backend name", { backends: [{ name: "a b", address: "10.0.0.1" }] }, "backends[0].name"],
+  ["zero connections", { maxConnections: 0 }, "maxConnections"],
+])("ApiLoadBalancer %s: ArgumentError on %s", (_label, overrides, field) => {
+  const base = {
+    hosts: [{ name: "lb-0", zone: "a", privateAddress: "10.0.0.5", connection: { host: "10.0.0.5", privateKey: HOST_KEY } }],
+    backends: [{ name: "cp-0", address: "10.0.0.1" }],
+  };
+  expect(() => new hosts.ApiLoadBalancer("bad", { ...base, ...overrides })).toThrow(expect.objectContaining({ field }));
+  expect(registrations).toEqual([]);
+});
