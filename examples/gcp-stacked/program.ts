@@ -1,33 +1,7 @@
-import type * as pulumi from "@pulumi/pulumi";
 // A real project imports "pulumi-k8s-ha/gcp"; the example uses the source next door.
 import { HaControlPlane } from "../../src/gcp";
-import type { QuorumReport } from "../../src/cluster/quorumReport";
-
-/** The example's settings (from stack config in index.ts, or given directly by tests). */
-export interface ExampleConfig {
-  /** Cluster name (DNS label, at most 40 characters). */
-  clusterName: string;
-  /** CIDRs the program and admins SSH from (the bastion's only way in). */
-  adminCidrs: string[];
-  /** CIDRs allowed to the Kubernetes API on the load balancer. */
-  apiAllowedCidrs: string[];
-  /** Kubernetes version. @default the library's default */
-  kubernetesVersion?: string;
-}
-
-/** The stack outputs. */
-export interface ExampleOutputs {
-  /** Admin kubeconfig (secret). */
-  kubeconfig: pulumi.Output<string>;
-  /** `https://<load balancer address>:6443`. */
-  apiServerEndpoint: pulumi.Output<string>;
-  /** Planned fault tolerance and the final quorum gate's observation. */
-  quorum: pulumi.Output<QuorumReport>;
-  /** Node names per zone. */
-  nodesByZone: pulumi.Output<Record<string, string[]>>;
-  /** The bastion's public IP (SSH jump host). */
-  bastionPublicIp: pulumi.Output<string | undefined>;
-}
+import type { ExampleConfig } from "../shared/config";
+import { exampleOutputs, type ExampleOutputs } from "../shared/outputs";
 
 /** Three control planes with stacked etcd, one per zone of the region, behind an external passthrough load balancer. */
 export function stack(config: ExampleConfig): ExampleOutputs {
@@ -41,11 +15,5 @@ export function stack(config: ExampleConfig): ExampleOutputs {
     adminCidrs: config.adminCidrs,
     kubernetesVersion: config.kubernetesVersion,
   });
-  return {
-    kubeconfig: cluster.kubeconfig,
-    apiServerEndpoint: cluster.apiServerEndpoint,
-    quorum: cluster.quorum,
-    nodesByZone: cluster.nodesByZone,
-    bastionPublicIp: cluster.bastionPublicIp,
-  };
+  return exampleOutputs(cluster);
 }

@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parseCloudCidr } from "../cloud/cidr";
+import type { CloudSettings } from "../cloud/settings";
+import { topologySettings, validateCloudCluster, validatePassThrough } from "../cloud/validate";
 import { cidrsOverlap, formatCidr, parseIpv4Cidr } from "../topology/cidr";
 import { optionalBoolean, requirePositiveInteger, validateZones } from "../topology/checks";
-import { validateClusterSettings } from "../topology/cluster";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
 import { planTopology } from "../topology/plan";
-import type { ClusterSettings, EtcdTopology, TopologyPlan } from "../topology/types";
+import type { ClusterSettings, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerScheme, HaControlPlaneArgs, NatGatewayMode } from "./args";
-import { parseAwsCidr } from "./cidr";
 
 /** Largest zone count of a VPC the component creates: 2 subnets per zone, each 1/16 of the VPC. */
 const MAX_CREATED_ZONES = 8;
@@ -16,43 +17,15 @@ const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const PUBLIC_KEY = /^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 
 /** {@link HaControlPlaneArgs} validated with defaults filled: what the component builds from. */
-export interface AwsSettings {
-  /** Cluster-wide settings (name, version, subnets). */
-  cluster: ClusterSettings;
-  /** Zones given by the user; undefined means "the first `zoneCount` of the region". */
-  zones?: string[];
-  /** Number of zones the cluster spans. */
-  zoneCount: number;
-  /** The plan, made with the given zones or with placeholder zone names (same shape, same node names). */
-  plan: TopologyPlan;
-  /** Number of control planes. */
-  controlPlaneCount: number;
-  /** Where etcd runs. */
-  etcdTopology: EtcdTopology;
-  /** External etcd members (external topology only). */
-  etcdMemberCount?: number;
-  /** Whether losing one zone must keep quorum. */
-  tolerateZoneFailure: boolean;
+export interface AwsSettings extends CloudSettings {
   /** Existing network; undefined when the component creates the VPC. */
   existing?: { vpcId: pulumi.Input<string>; privateSubnetIds: pulumi.Input<string>[]; publicSubnetIds?: pulumi.Input<string>[] };
   /** CIDR of the VPC to create (only without `existing`). */
   vpcCidr?: string;
   /** NAT gateways of a created VPC. */
   natGateways: NatGatewayMode;
-  /** Scheme of the API load balancer. */
-  scheme: ApiLoadBalancerScheme;
-  /** CIDRs allowed to the API on the load balancer (canonical form). */
-  apiAllowedCidrs: string[];
-  /** CIDRs allowed to SSH (canonical form). */
-  adminCidrs: string[];
-  /** Whether a bastion is created. */
-  createBastion: boolean;
   /** Instance type of the bastion. */
   bastionInstanceType: string;
-  /** AMI given by the user; undefined means the Canonical lookup. */
-  imageId?: pulumi.Input<string>;
-  /** SSH login user. */
-  sshUser: string;
   /** Instance type of the control planes. */
   controlPlaneInstanceType: string;
   /** Instance type of the etcd members. */
@@ -63,20 +36,8 @@ export interface AwsSettings {
   rootVolumeKmsKeyId?: pulumi.Input<string>;
   /** A user-given key pair; undefined means "generate one". The private key is wrapped as a secret. */
   userKey?: { publicKey: string; privateKey: pulumi.Output<string> };
-  /** Whether every machine follows AMI/user-data changes. */
-  replaceOnImageChange: boolean;
-  /** Nodes that follow AMI/user-data changes on this update. */
-  rollNodes: string[];
   /** User tags. */
   tags: Record<string, string>;
-  /** CNI manifest URL (undefined: the bootstrap's default). */
-  cniManifestUrl?: string;
-  /** Extra API server certificate names. */
-  extraCertSans: pulumi.Input<string>[];
-  /** Quorum gate timeout (undefined: the bootstrap's default). */
-  gateTimeoutSeconds?: number;
-  /** Host readiness timeout (undefined: the bootstrap's default). */
-  hostReadyTimeoutMinutes?: number;
 }
 
 /**
@@ -91,22 +52,11 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
   const zones = args.zones === undefined ? undefined : validateZones(args.zones);
   const zoneCount = validateZoneCount(args, zones, existing !== undefined);
   const vpcCidr = existing ? undefined : validateVpcCidr(args.vpcCidr ?? "10.0.0.0/16");
-  const cluster = validateClusterSettings({
-    clusterName: args.clusterName,
-    kubernetesVersion: args.kubernetesVersion,
-    podSubnet: args.podSubnet,
-    serviceSubnet: args.serviceSubnet,
-  });
+  const cluster = validateCloudCluster(args);
   if (vpcCidr) checkVpcOverlap(vpcCidr, cluster);
 
-  const etcdTopology = args.etcdTopology ?? "stacked";
-  const plan = planTopology({
-    zones: zones ?? Array.from({ length: zoneCount }, (_, i) => `zone-${i}`),
-    controlPlaneCount: args.controlPlaneCount ?? 3,
-    etcdTopology,
-    etcdMemberCount: args.etcdMemberCount,
-    tolerateZoneFailure: args.tolerateZoneFailure,
-  });
+  const topology = topologySettings(args);
+  const plan = planTopology({ ...topology, zones: zones ?? Array.from({ length: zoneCount }, (_, i) => `zone-${i}`) });
   const scheme = oneOf<ApiLoadBalancerScheme>(args.apiLoadBalancerScheme, "apiLoadBalancerScheme", ["internal", "internet-facing"], "internal");
   const createBastion = optionalBoolean(args.createBastion, "createBastion", true);
   if (existing && !existing.publicSubnetIds && (createBastion || scheme === "internet-facing")) {
@@ -119,14 +69,11 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
     zones,
     zoneCount,
     plan,
-    controlPlaneCount: args.controlPlaneCount ?? 3,
-    etcdTopology,
-    etcdMemberCount: args.etcdMemberCount,
-    tolerateZoneFailure: args.tolerateZoneFailure ?? true,
+    ...topology,
     existing,
     vpcCidr,
     natGateways: oneOf<NatGatewayMode>(args.natGateways, "natGateways", ["perZone", "single"], "perZone"),
-    scheme,
+    apiLoadBalancerScheme: scheme,
     apiAllowedCidrs: cidrList(args.apiAllowedCidrs ?? [], "apiAllowedCidrs", true),
     adminCidrs: validateAdminCidrs(args.adminCidrs),
     createBastion,
@@ -141,10 +88,7 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
     replaceOnImageChange: optionalBoolean(args.replaceOnImageChange, "replaceOnImageChange", false),
     rollNodes: validateRollNodes(args.rollNodes ?? [], plan),
     tags: validateTags(args.tags ?? {}),
-    cniManifestUrl: validateManifestUrl(args.cniManifestUrl),
-    extraCertSans: validateList(args.extraCertSans ?? [], "extraCertSans"),
-    gateTimeoutSeconds: optionalPositive(args.gateTimeoutSeconds, "gateTimeoutSeconds", 600),
-    hostReadyTimeoutMinutes: optionalPositive(args.hostReadyTimeoutMinutes, "hostReadyTimeoutMinutes", 20),
+    ...validatePassThrough(args),
   };
 }
 
@@ -196,7 +140,7 @@ function validateZoneCount(args: HaControlPlaneArgs, zones: string[] | undefined
 
 /** VPC CIDR: canonical IPv4, /16 to /24. */
 function validateVpcCidr(value: unknown): string {
-  const cidr = parseAwsCidr(value, "vpcCidr");
+  const cidr = parseCloudCidr(value, "vpcCidr");
   if (cidr.prefix < 16 || cidr.prefix > 24) {
     throw new TopologyError("vpcCidr", `"${formatCidr(cidr)}" has prefix /${cidr.prefix}; AWS VPCs are /16 to /28 and the subnets need /24 or larger. Use /16 to /24.`);
   }
@@ -219,7 +163,7 @@ function cidrList(value: unknown, field: string, allowWorld: boolean): string[] 
     throw new TopologyError(field, `${describeValue(value)} is not a list. Give CIDRs such as ["203.0.113.7/32"].`);
   }
   return value.map((entry: unknown, index) => {
-    const cidr = parseAwsCidr(entry, field, `entry ${index} `);
+    const cidr = parseCloudCidr(entry, field, `entry ${index} `);
     if (!allowWorld && cidr.prefix === 0) {
       throw new TopologyError(field, `entry ${index} "${entry}" opens SSH to the whole internet. Give your own address, e.g. "203.0.113.7/32".`);
     }
@@ -308,24 +252,4 @@ function validateTags(value: unknown): Record<string, string> {
     }
   }
   return value as Record<string, string>;
-}
-
-/** CNI manifest URL: `""` or an http(s) URL. */
-function validateManifestUrl(value: unknown): string | undefined {
-  if (value === undefined || value === "") return value;
-  if (typeof value !== "string" || !/^https?:\/\/\S+$/.test(value)) {
-    throw new TopologyError("cniManifestUrl", `${describeValue(value)} is not an http(s) URL. Give a manifest URL, or "" to skip the CNI.`);
-  }
-  return value;
-}
-
-/** A list (entries checked later, they may be outputs). */
-function validateList<T>(value: T[], field: string): T[] {
-  if (!Array.isArray(value)) throw new TopologyError(field, `${describeValue(value)} is not a list.`);
-  return value;
-}
-
-/** An optional positive integer. */
-function optionalPositive(value: unknown, field: string, example: number): number | undefined {
-  return value === undefined ? undefined : requirePositiveInteger(value, field, example);
 }

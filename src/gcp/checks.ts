@@ -1,4 +1,4 @@
-import { canonicalCidr, formatCidr, hasHostBits, type Ipv4Cidr, parseIpv4Cidr } from "../topology/cidr";
+import { parseCloudCidr } from "../cloud/cidr";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
 
@@ -14,26 +14,14 @@ const PUBLIC_KEY = /^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-
 const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 
-/** Parses a CIDR a GCP firewall rule or subnetwork accepts: IPv4, no host bits. Throws naming `field`. */
-export function parseGcpCidr(value: unknown, field: string, entry = ""): Ipv4Cidr {
-  const cidr = typeof value === "string" ? parseIpv4Cidr(value) : undefined;
-  if (!cidr) {
-    throw new TopologyError(field, `${entry}${describeValue(value)} is not an IPv4 CIDR. Write it as a.b.c.d/prefix, e.g. "203.0.113.7/32".`);
-  }
-  if (hasHostBits(cidr)) {
-    throw new TopologyError(field, `${entry}"${value}" has host bits set. Use "${formatCidr(canonicalCidr(cidr))}".`);
-  }
-  return cidr;
-}
-
-/** A list of CIDRs (each checked by {@link parseGcpCidr}); `allowAnywhere: false` refuses `/0`. */
+/** A list of CIDRs (each checked by {@link parseCloudCidr}); `allowAnywhere: false` refuses `/0`. */
 export function cidrList(value: unknown, field: string, fallback: string[] | undefined, allowAnywhere: boolean): string[] {
   if (value === undefined && fallback !== undefined) return fallback;
   if (!Array.isArray(value)) {
     throw new TopologyError(field, `${describeValue(value)} is not a list of CIDRs. Give e.g. ["203.0.113.7/32"].`);
   }
   value.forEach((entry: unknown, index) => {
-    const cidr = parseGcpCidr(entry, field, `entry ${index} `);
+    const cidr = parseCloudCidr(entry, field, `entry ${index} `);
     if (!allowAnywhere && cidr.prefix === 0) {
       throw new TopologyError(
         field,

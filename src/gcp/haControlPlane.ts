@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validated } from "../cluster/argumentError";
-import type { QuorumReport } from "../cluster/quorumReport";
-import type { ClusterHost } from "../cluster/types";
+import { bootstrapCluster } from "../cloud/bootstrap";
+import { CloudHaControlPlane, type BuiltCloudCluster } from "../cloud/haControlPlane";
+import { clusterNodes, sshHosts, type CloudClusterNode } from "../cloud/machines";
 import type { TopologyPlan } from "../topology/types";
 import type { HaControlPlaneArgs } from "./args";
 import { createBastion } from "./bastion";
-import { bootstrapCluster } from "./bootstrap";
 import { createFirewall } from "./firewall";
 import { bootImage } from "./image";
 import { addJoinedBackends, createApiLoadBalancer } from "./loadBalancer";
@@ -19,31 +19,14 @@ import { regionZones } from "./zones";
 /** Type token of {@link HaControlPlane}. */
 export const HA_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:gcp:HaControlPlane";
 
-/** One machine of the cluster as the outputs show it. */
-export interface GcpClusterNode {
-  /** Plan node name, e.g. `cp-0`, `etcd-2`. */
-  name: string;
-  /** `control-plane` or `etcd`. */
-  role: string;
-  /** Zone. */
-  zone: string;
-  /** Private IP address (static). */
-  address: string;
-}
+/** One machine of the cluster as the outputs show it (address: its static private IP). */
+export type GcpClusterNode = CloudClusterNode;
 
 /** Everything {@link HaControlPlane} builds once the zones are known; undefined when it reported an error instead. */
-interface BuiltCluster {
-  kubeconfig: pulumi.Output<string>;
-  apiServerEndpoint: pulumi.Output<string>;
-  nodes: pulumi.Output<GcpClusterNode[]>;
-  etcdEndpoints: pulumi.Output<string[]>;
-  quorum: pulumi.Output<QuorumReport>;
-  plan: pulumi.Output<TopologyPlan>;
+interface BuiltCluster extends BuiltCloudCluster {
   network: pulumi.Output<string>;
   subnetwork: pulumi.Output<string>;
   loadBalancerAddress: pulumi.Output<string>;
-  bastionPublicIp: pulumi.Output<string | undefined>;
-  sshPrivateKey: pulumi.Output<string>;
 }
 
 /**
@@ -57,21 +40,7 @@ interface BuiltCluster {
  * from the region arrive later; the children are created in `initialize` once they are known. Machines hold image, user-data and machine type
  * changes by default; roll them one per update with `rollNodes`.
  */
-export class HaControlPlane extends pulumi.ComponentResource<BuiltCluster | undefined> {
-  /** Admin kubeconfig (secret) for the load-balanced endpoint. */
-  readonly kubeconfig: pulumi.Output<string>;
-  /** `https://<load balancer address>:6443`. */
-  readonly apiServerEndpoint: pulumi.Output<string>;
-  /** Every machine (control planes, then etcd members) with its zone and private IP. */
-  readonly nodes: pulumi.Output<GcpClusterNode[]>;
-  /** Node names per zone. */
-  readonly nodesByZone: pulumi.Output<Record<string, string[]>>;
-  /** etcd client URLs. */
-  readonly etcdEndpoints: pulumi.Output<string[]>;
-  /** Planned fault tolerance and what the final quorum gate observed. */
-  readonly quorum: pulumi.Output<QuorumReport>;
-  /** The topology plan with the real zone names (warnings included). */
-  readonly plan: pulumi.Output<TopologyPlan>;
+export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluster> {
   /** The VPC network (given, or the id of the one created). */
   readonly network: pulumi.Output<string>;
   /** The subnetwork of the machines. */
@@ -80,13 +49,6 @@ export class HaControlPlane extends pulumi.ComponentResource<BuiltCluster | unde
   readonly loadBalancerAddress: pulumi.Output<string>;
   /** Network tag of the control planes: target it in your own firewall rules (e.g. for worker nodes). */
   readonly controlPlaneTag: pulumi.Output<string>;
-  /** Public IP of the bastion (undefined without one). */
-  readonly bastionPublicIp: pulumi.Output<string | undefined>;
-  /** Private SSH key of every machine (secret). */
-  readonly sshPrivateKey: pulumi.Output<string>;
-
-  /** Validated settings, read by {@link initialize} once the constructor has finished. */
-  private settings?: GcpSettings;
 
   /**
    * @param name unique name of the component; children are named `${name}-...`
@@ -96,63 +58,29 @@ export class HaControlPlane extends pulumi.ComponentResource<BuiltCluster | unde
    */
   constructor(name: string, args: HaControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     const settings = validated(`HaControlPlane ${name}`, () => validateGcpArgs(args, new pulumi.Config("gcp").get("region")));
-    super(HA_CONTROL_PLANE_TYPE, name, {}, opts);
-    this.settings = settings;
-
-    const pick = <T>(field: (built: BuiltCluster) => pulumi.Output<T>): pulumi.Output<T> =>
-      pulumi.output(this.getData().then((built) => (built ? field(built) : pulumi.output(pulumi.unknown)))) as pulumi.Output<T>;
-    this.kubeconfig = pulumi.secret(pick((b) => b.kubeconfig));
-    this.apiServerEndpoint = pick((b) => b.apiServerEndpoint);
-    this.nodes = pick((b) => b.nodes);
-    this.nodesByZone = pick((b) => b.plan).apply(namesByZone);
-    this.etcdEndpoints = pick((b) => b.etcdEndpoints);
-    this.quorum = pick((b) => b.quorum);
-    this.plan = pick((b) => b.plan);
-    this.network = pick((b) => b.network);
-    this.subnetwork = pick((b) => b.subnetwork);
-    this.loadBalancerAddress = pick((b) => b.loadBalancerAddress);
+    super(HA_CONTROL_PLANE_TYPE, name, settings, opts);
+    this.network = this.pick((b) => b.network);
+    this.subnetwork = this.pick((b) => b.subnetwork);
+    this.loadBalancerAddress = this.pick((b) => b.loadBalancerAddress);
     this.controlPlaneTag = pulumi.output(clusterTags(settings.cluster.clusterName).controlPlane);
-    this.bastionPublicIp = pick((b) => b.bastionPublicIp);
-    this.sshPrivateKey = pulumi.secret(pick((b) => b.sshPrivateKey));
     this.registerOutputs({
-      kubeconfig: this.kubeconfig,
-      apiServerEndpoint: this.apiServerEndpoint,
-      nodes: this.nodes,
-      nodesByZone: this.nodesByZone,
-      etcdEndpoints: this.etcdEndpoints,
-      quorum: this.quorum,
-      plan: this.plan,
+      ...this.commonOutputs(),
       network: this.network,
       subnetwork: this.subnetwork,
       loadBalancerAddress: this.loadBalancerAddress,
       controlPlaneTag: this.controlPlaneTag,
-      bastionPublicIp: this.bastionPublicIp,
-      sshPrivateKey: this.sshPrivateKey,
     });
   }
 
-  /**
-   * Resolves the zones, plans with them and creates every child. Errors found here (the region has fewer
-   * zones than asked, or a failing lookup) are reported with `pulumi.log.error` against the component, which
-   * fails the update, instead of a rejected promise that nothing would catch.
-   */
-  protected async initialize(_args: pulumi.Inputs, _opts: unknown, name: string): Promise<BuiltCluster | undefined> {
-    await Promise.resolve(); // let the constructor finish validating and set `settings`
-    const settings = this.settings;
-    if (!settings) return undefined; // the constructor threw: create nothing
-    let plan: TopologyPlan;
-    try {
-      plan = settings.zones ? settings.plan : planOverRegionZones(settings, await regionZones(settings.region, this));
-    } catch (error) {
-      await pulumi.log.error(error instanceof Error ? error.message : String(error), this);
-      return undefined;
-    }
+  /** The plan over the given zones, or over the region's zones read now; logs the plan's warnings. */
+  protected async planZones(settings: GcpSettings): Promise<TopologyPlan> {
+    const plan = settings.zones ? settings.plan : planOverRegionZones(settings, await regionZones(settings.region, this));
     for (const warning of plan.warnings) void pulumi.log.warn(warning, this);
-    return this.build(name, settings, plan);
+    return plan;
   }
 
   /** Creates the children for the known plan. */
-  private build(name: string, settings: GcpSettings, plan: TopologyPlan): BuiltCluster {
+  protected build(name: string, settings: GcpSettings, plan: TopologyPlan): BuiltCluster {
     const tags = clusterTags(settings.cluster.clusterName);
     const net = createNetwork(name, settings, this);
     const key = sshKeyPair(name, settings, this);
@@ -170,26 +98,22 @@ export class HaControlPlane extends pulumi.ComponentResource<BuiltCluster | unde
       : undefined;
 
     // SSH targets carry the firewall rules as dependencies: no command dials before its path is open.
-    const ruleIds = pulumi.all(rules.map((rule) => rule.id));
-    const sshReady = (value: pulumi.Output<string>) => pulumi.all([value, ruleIds]).apply(([v]) => v);
-    const proxy = bastion ? { host: sshReady(bastion.publicAddress), user: settings.sshUser, privateKey: key.privateKey } : undefined;
-    const hosts: ClusterHost[] = machines.map(({ node, instance, privateAddress }) => ({
-      name: node.name,
-      zone: node.zone,
-      privateAddress,
-      connection: { host: sshReady(privateAddress), user: settings.sshUser, privateKey: key.privateKey, proxy },
-      machine: instance,
-    }));
+    const hosts = sshHosts(machines, {
+      user: settings.sshUser,
+      privateKey: key.privateKey,
+      bastionAddress: bastion?.publicAddress,
+      openedBy: rules.map((rule) => rule.id),
+    });
 
     const controlPlanes = machines.filter(({ node }) => node.role === "control-plane");
     const lb = createApiLoadBalancer(name, settings, controlPlanes, net, this);
     const controlPlane = bootstrapCluster({
       name,
       settings,
-      zones: plan.zones,
-      controlPlaneHosts: hosts.filter((_, i) => plan.nodes[i].role === "control-plane"),
-      etcdHosts: hosts.filter((_, i) => plan.nodes[i].role === "etcd"),
+      plan,
+      hosts,
       endpoint: lb.endpoint,
+      nodeSubnets: settings.subnetCidr ? [settings.subnetCidr] : [],
       parent: this,
     });
     addJoinedBackends(name, controlPlanes, lb, [controlPlane.ready], this);
@@ -197,9 +121,7 @@ export class HaControlPlane extends pulumi.ComponentResource<BuiltCluster | unde
     return {
       kubeconfig: controlPlane.kubeconfig,
       apiServerEndpoint: controlPlane.apiServerEndpoint,
-      nodes: pulumi.all(machines.map(({ privateAddress }) => privateAddress)).apply((ips) =>
-        machines.map(({ node }, i) => ({ name: node.name, role: node.role, zone: node.zone, address: ips[i] })),
-      ),
+      nodes: clusterNodes(machines),
       etcdEndpoints: controlPlane.etcdEndpoints,
       quorum: controlPlane.quorum,
       plan: pulumi.output(plan),
@@ -210,14 +132,4 @@ export class HaControlPlane extends pulumi.ComponentResource<BuiltCluster | unde
       sshPrivateKey: key.privateKey,
     };
   }
-}
-
-/** Node names per zone, in zone order (zones without a node are left out). */
-function namesByZone(plan: TopologyPlan): Record<string, string[]> {
-  const byZone: Record<string, string[]> = {};
-  for (const zone of plan.zones) {
-    const names = plan.nodes.filter((node) => node.zone === zone).map((node) => node.name);
-    if (names.length > 0) byZone[zone] = names;
-  }
-  return byZone;
 }

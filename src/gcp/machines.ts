@@ -1,6 +1,7 @@
 import * as compute from "@pulumi/gcp/compute";
 import * as pulumi from "@pulumi/pulumi";
 import { renderNodeCloudInit } from "../bootstrap/cloudInit";
+import type { CloudMachine } from "../cloud/machines";
 import type { PlannedNode } from "../topology/types";
 import { instanceMetadata, SHIELDED_VM, USER_DATA_KEY } from "./metadata";
 import { type ClusterTags, gcpName, labelsOf, roleTag } from "./names";
@@ -9,14 +10,13 @@ import type { GcpSettings } from "./settings";
 /** Properties of a machine that are not applied to a running cluster unless the node is rolled. */
 export const HELD_PROPERTIES = ["bootDisk.initializeParams.image", `metadata["${USER_DATA_KEY}"]`, "machineType"];
 
-/** A cluster machine and its reserved private address. */
-export interface ClusterMachine {
-  /** The planned node. */
-  node: PlannedNode;
+/**
+ * A cluster machine; its `address` is a static internal address (kept across replacements, so etcd peer URLs
+ * and certificates stay valid).
+ */
+export interface ClusterMachine extends CloudMachine {
   /** The VM. */
   instance: compute.Instance;
-  /** Its static internal address (kept across replacements, so etcd peer URLs and certificates stay valid). */
-  privateAddress: pulumi.Output<string>;
 }
 
 /** What every machine shares. */
@@ -84,6 +84,6 @@ export function createMachines(name: string, settings: GcpSettings, nodes: Plann
         ...(rolled ? { replaceOnChanges: [`metadata["${USER_DATA_KEY}"]`] } : { ignoreChanges: HELD_PROPERTIES }),
       },
     );
-    return { node, instance, privateAddress: address.address };
+    return { node, instance, machine: instance, address: address.address };
   });
 }

@@ -1,7 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { parseCloudCidr } from "../cloud/cidr";
+import type { CloudSettings } from "../cloud/settings";
+import { topologySettings, validateCloudCluster, validatePassThrough, type TopologySettings } from "../cloud/validate";
 import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
 import { cidrsOverlap, formatCidr, parseIpv4Cidr } from "../topology/cidr";
-import { validateClusterSettings } from "../topology/cluster";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
 import { planTopology } from "../topology/plan";
@@ -16,7 +18,6 @@ import {
   labelMap,
   loginName,
   machineType,
-  parseGcpCidr,
 } from "./checks";
 
 /** Defaults of {@link HaControlPlaneArgs}. */
@@ -36,45 +37,17 @@ export const GCP_DEFAULTS = {
 };
 
 /** {@link HaControlPlaneArgs} validated with defaults filled: everything the component needs besides the zones. */
-export interface GcpSettings {
-  /** Cluster-wide settings (name, version, pod and service subnets). */
-  cluster: ClusterSettings;
+export interface GcpSettings extends CloudSettings {
   /** Region of every regional resource. */
   region: string;
-  /** Zones given by the user, or undefined to read `zoneCount` zones from the region. */
-  zones?: string[];
-  /** How many zones to read from the region when `zones` is not given. */
-  zoneCount: number;
-  /** Number of control planes. */
-  controlPlaneCount: number;
-  /** Where etcd runs. */
-  etcdTopology: EtcdTopology;
-  /** External etcd members, as given (undefined: the planner's default). */
-  etcdMemberCount?: number;
-  /** Whether losing a zone must keep quorum. */
-  tolerateZoneFailure: boolean;
-  /** The plan when `zones` was given; otherwise the plan over placeholder zones (same node names, validated counts). */
-  plan: TopologyPlan;
   /** Existing network, or undefined to create one. */
   network?: pulumi.Input<string>;
   /** Existing subnetwork (with `network`). */
   subnetwork?: pulumi.Input<string>;
   /** Range of the subnetwork the component creates (undefined with an existing network). */
   subnetCidr?: string;
-  /** Scheme of the API load balancer. */
-  apiLoadBalancerScheme: ApiLoadBalancerScheme;
-  /** Extra sources of TCP 6443. */
-  apiAllowedCidrs: string[];
-  /** Sources of SSH (to the bastion, or to the machines without one). */
-  adminCidrs: string[];
-  /** Whether to create a bastion. */
-  createBastion: boolean;
   /** Machine type of the bastion. */
   bastionMachineType: string;
-  /** Boot image given, or undefined for the Ubuntu LTS family. */
-  imageId?: pulumi.Input<string>;
-  /** SSH login user. */
-  sshUser: string;
   /** Machine type of the control planes. */
   controlPlaneMachineType: string;
   /** Machine type of the external etcd members. */
@@ -85,20 +58,8 @@ export interface GcpSettings {
   sshPublicKey?: string;
   /** The user's private key (secret), or undefined to generate a pair. */
   sshPrivateKey?: pulumi.Input<string>;
-  /** Whether image/user-data/machine-type changes apply to every machine at once. */
-  replaceOnImageChange: boolean;
-  /** Nodes whose image/user-data/machine-type changes apply on this update. */
-  rollNodes: string[];
   /** Extra labels. */
   labels: Record<string, string>;
-  /** Passed through to the control plane. */
-  cniManifestUrl?: string;
-  /** Passed through to the control plane. */
-  extraCertSans: pulumi.Input<string>[];
-  /** Passed through to the cluster components. */
-  gateTimeoutSeconds?: number;
-  /** Passed through to the cluster components. */
-  hostReadyTimeoutMinutes?: number;
 }
 
 /**
@@ -111,12 +72,7 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     throw new TopologyError("args", `${describeValue(args)} is not an arguments object. Give at least clusterName and adminCidrs.`);
   }
   const createNetwork = checkNetwork(args);
-  const cluster = validateClusterSettings({
-    clusterName: args.clusterName,
-    kubernetesVersion: args.kubernetesVersion,
-    podSubnet: args.podSubnet,
-    serviceSubnet: args.serviceSubnet,
-  });
+  const cluster = validateCloudCluster(args);
   const subnetCidr = createNetwork ? checkSubnetCidr(args.subnetCidr ?? GCP_DEFAULTS.subnetCidr, cluster) : undefined;
   const region = checkRegion(args.region ?? configRegion);
 
@@ -124,10 +80,7 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     throw new TopologyError("zoneCount", "is given together with zones. Give zones, or zoneCount to read zones from the region.");
   }
   const zoneCount = args.zoneCount === undefined ? GCP_DEFAULTS.zoneCount : requirePositiveInteger(args.zoneCount, "zoneCount", 3);
-  const controlPlaneCount = args.controlPlaneCount ?? GCP_DEFAULTS.controlPlaneCount;
-  const etcdTopology = args.etcdTopology ?? GCP_DEFAULTS.etcdTopology;
-  const tolerateZoneFailure = optionalBoolean(args.tolerateZoneFailure, "tolerateZoneFailure", true);
-  const topology = { controlPlaneCount, etcdTopology, etcdMemberCount: args.etcdMemberCount, tolerateZoneFailure };
+  const topology = topologySettings(args);
   const plan =
     args.zones === undefined ? planOverPlaceholders(topology, zoneCount) : planTopology({ ...topology, zones: args.zones });
   if (args.zones !== undefined) checkZonesInRegion(plan.zones, region);
@@ -141,10 +94,7 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     region,
     zones: args.zones === undefined ? undefined : plan.zones,
     zoneCount,
-    controlPlaneCount,
-    etcdTopology,
-    etcdMemberCount: args.etcdMemberCount,
-    tolerateZoneFailure,
+    ...topology,
     plan,
     network: args.network,
     subnetwork: args.subnetwork,
@@ -164,10 +114,7 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     replaceOnImageChange,
     rollNodes: checkRollNodes(args.rollNodes, plan),
     labels: labelMap(args.labels),
-    cniManifestUrl: args.cniManifestUrl,
-    extraCertSans: args.extraCertSans ?? [],
-    gateTimeoutSeconds: args.gateTimeoutSeconds,
-    hostReadyTimeoutMinutes: args.hostReadyTimeoutMinutes,
+    ...validatePassThrough(args),
   };
 }
 
@@ -184,21 +131,12 @@ export function planOverRegionZones(settings: GcpSettings, regionZones: string[]
         "Lower zoneCount or give zones.",
     );
   }
-  return planTopology({ ...topologyOf(settings), zones });
-}
-
-/** The topology arguments of the settings (without zones). */
-function topologyOf(settings: GcpSettings) {
-  return {
-    controlPlaneCount: settings.controlPlaneCount,
-    etcdTopology: settings.etcdTopology,
-    etcdMemberCount: settings.etcdMemberCount,
-    tolerateZoneFailure: settings.tolerateZoneFailure,
-  };
+  const { controlPlaneCount, etcdTopology, etcdMemberCount, tolerateZoneFailure } = settings;
+  return planTopology({ controlPlaneCount, etcdTopology, etcdMemberCount, tolerateZoneFailure, zones });
 }
 
 /** Plans over `zone-1` ... `zone-N`: validates counts and zone tolerance before the real zones are known. */
-function planOverPlaceholders(topology: ReturnType<typeof topologyOf>, zoneCount: number): TopologyPlan {
+function planOverPlaceholders(topology: TopologySettings, zoneCount: number): TopologyPlan {
   const zones = Array.from({ length: zoneCount }, (_, i) => `zone-${i + 1}`);
   try {
     return planTopology({ ...topology, zones });
@@ -224,7 +162,7 @@ function checkNetwork(args: HaControlPlaneArgs): boolean {
 
 /** The created subnetwork's range: /8 to /29, not overlapping the pod or service subnet. */
 function checkSubnetCidr(value: unknown, cluster: ClusterSettings): string {
-  const cidr = parseGcpCidr(value, "subnetCidr");
+  const cidr = parseCloudCidr(value, "subnetCidr");
   if (cidr.prefix < 8 || cidr.prefix > 29) {
     throw new TopologyError("subnetCidr", `"${value}" is not /8 to /29. Use e.g. "${GCP_DEFAULTS.subnetCidr}".`);
   }

@@ -39,6 +39,12 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ["bad machine type", { controlPlaneMachineType: "E2 Standard" }, "controlPlaneMachineType", 'controlPlaneMachineType: "E2 Standard" (a string) is not a machine type name.'],
   ["bad label", { labels: { Team: "x" } }, "labels", '"Team": "x" (a string) is not a GCP label.'],
   ["bad Kubernetes version", { kubernetesVersion: "1.20.0" }, "kubernetesVersion", "kubernetesVersion: "],
+  // Checked by src/cloud/validate.ts, with the same messages as on AWS.
+  ["bad CNI URL", { cniManifestUrl: "calico.yaml" }, "cniManifestUrl", 'cniManifestUrl: "calico.yaml" (a string) is not an http(s) URL. Give a manifest URL, or "" to skip the CNI.'],
+  ["SANs not a list", { extraCertSans: "api.example.com" }, "extraCertSans", 'extraCertSans: "api.example.com" (a string) is not a list.'],
+  ["zero gate timeout", { gateTimeoutSeconds: 0 }, "gateTimeoutSeconds", "gateTimeoutSeconds: 0 is not a positive integer. Use a whole number such as 600."],
+  ["fractional host timeout", { hostReadyTimeoutMinutes: 1.5 }, "hostReadyTimeoutMinutes", "hostReadyTimeoutMinutes: 1.5 is not a positive integer. Use a whole number such as 20."],
+  ["non-boolean zone tolerance", { tolerateZoneFailure: "yes" }, "tolerateZoneFailure", 'tolerateZoneFailure: "yes" (a string) is not a boolean. Use true or false.'],
 ];
 
 describe("bad arguments throw an ArgumentError naming the field, before any child", () => {
@@ -55,6 +61,14 @@ describe("bad arguments throw an ArgumentError naming the field, before any chil
     expect((thrown as Error).message).toContain(message);
     await settle(rec, 50);
     expect(rec.resources).toEqual([]);
+  });
+
+  test.each([
+    ["an empty CNI URL (skips the CNI)", { cniManifestUrl: "" }],
+    ["positive timeouts", { gateTimeoutSeconds: 30, hostReadyTimeoutMinutes: 5 }],
+  ])("%s is accepted", async (_title, extra) => {
+    expect(() => new gcp.HaControlPlane("ok", { ...BASE_ARGS, zones: ZONES, ...extra })).not.toThrow();
+    await settle(rec);
   });
 });
 

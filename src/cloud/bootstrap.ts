@@ -2,45 +2,47 @@ import type * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster } from "../cluster/etcdCluster";
 import { KubeadmControlPlane } from "../cluster/kubeadmControlPlane";
 import type { ClusterHost } from "../cluster/types";
-import type { GcpSettings } from "./settings";
+import type { TopologyPlan } from "../topology/types";
+import type { CloudSettings } from "./settings";
 
-/** The machines and endpoint the GCP layer hands to the cloud-neutral bootstrap. */
+/** The machines and endpoint a cloud layer hands to the cloud-neutral bootstrap. */
 export interface BootstrapHandOff {
   /** Component name, prefix of the children's names. */
   name: string;
   /** Validated settings. */
-  settings: GcpSettings;
-  /** The zones, in order. */
-  zones: string[];
-  /** Control planes in plan order (`cp-0` first: it runs `kubeadm init`). */
-  controlPlaneHosts: ClusterHost[];
-  /** External etcd members in plan order (empty for stacked etcd). */
-  etcdHosts: ClusterHost[];
-  /** The load balancer's address, resolved once the forwarding rule serves the first control plane. */
+  settings: CloudSettings;
+  /** The plan with the real zones. */
+  plan: TopologyPlan;
+  /** One host per plan node, in plan order (control planes first: `cp-0` runs `kubeadm init`). */
+  hosts: ClusterHost[];
+  /** The API load balancer's address or DNS name, resolved once it can serve the first control plane. */
   endpoint: pulumi.Output<string>;
+  /** CIDRs of the machines' network, when known. */
+  nodeSubnets: string[];
   /** Parent of the bootstrap components. */
   parent: pulumi.Resource;
 }
 
 /** Runs the cloud-neutral bootstrap: an {@link EtcdCluster} for external etcd, then the {@link KubeadmControlPlane}. */
 export function bootstrapCluster(handOff: BootstrapHandOff): KubeadmControlPlane {
-  const { name, settings, zones, parent } = handOff;
+  const { name, settings, plan, parent } = handOff;
+  const hostsOf = (role: string) => handOff.hosts.filter((_, i) => plan.nodes[i].role === role);
   const common = {
     clusterName: settings.cluster.clusterName,
-    zones,
+    zones: plan.zones,
     tolerateZoneFailure: settings.tolerateZoneFailure,
     gateTimeoutSeconds: settings.gateTimeoutSeconds,
     hostReadyTimeoutMinutes: settings.hostReadyTimeoutMinutes,
   };
   const externalEtcd =
     settings.etcdTopology === "external"
-      ? new EtcdCluster(`${name}-etcd-cluster`, { ...common, hosts: handOff.etcdHosts }, { parent })
+      ? new EtcdCluster(`${name}-etcd-cluster`, { ...common, hosts: hostsOf("etcd") }, { parent })
       : undefined;
   return new KubeadmControlPlane(
     `${name}-control-plane`,
     {
       ...common,
-      controlPlaneHosts: handOff.controlPlaneHosts,
+      controlPlaneHosts: hostsOf("control-plane"),
       etcdTopology: settings.etcdTopology,
       externalEtcd,
       apiServerEndpoint: handOff.endpoint,
@@ -48,7 +50,7 @@ export function bootstrapCluster(handOff: BootstrapHandOff): KubeadmControlPlane
       kubernetesVersion: settings.cluster.kubernetesVersion,
       podSubnet: settings.cluster.podSubnet,
       serviceSubnet: settings.cluster.serviceSubnet,
-      nodeSubnets: settings.subnetCidr ? [settings.subnetCidr] : [],
+      nodeSubnets: handOff.nodeSubnets,
       cniManifestUrl: settings.cniManifestUrl,
       extraCertSans: settings.extraCertSans,
     },

@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { QuorumReport } from "../cluster/quorumReport";
+import type { TopologyPlan } from "../topology/types";
+import { namesByZone, type CloudClusterNode } from "./machines";
+
+/** The outputs every cloud's `HaControlPlane` has, as built once the zones are known. */
+export interface BuiltCloudCluster {
+  /** Admin kubeconfig. */
+  kubeconfig: pulumi.Output<string>;
+  /** The load-balanced API endpoint. */
+  apiServerEndpoint: pulumi.Output<string>;
+  /** Every machine with its zone and private IP. */
+  nodes: pulumi.Output<CloudClusterNode[]>;
+  /** etcd client URLs. */
+  etcdEndpoints: pulumi.Output<string[]>;
+  /** Planned fault tolerance and what the final quorum gate observed. */
+  quorum: pulumi.Output<QuorumReport>;
+  /** The plan with the real zone names. */
+  plan: pulumi.Output<TopologyPlan>;
+  /** Public IP of the bastion (undefined without one). */
+  bastionPublicIp: pulumi.Output<string | undefined>;
+  /** Private SSH key of every machine. */
+  sshPrivateKey: pulumi.Output<string>;
+}
+
+/**
+ * The flow every cloud's `HaControlPlane` shares. The subclass validates its arguments synchronously and
+ * passes the settings to this constructor (so bad input throws before anything is registered); `initialize`
+ * then plans over the cloud's zones ({@link planZones}) and creates the children ({@link build}). The common
+ * outputs are read from what `build` returned; when planning or building fails, the error is reported with
+ * `pulumi.log.error` against the component (which fails the update) and the outputs stay unknown, instead of
+ * a rejected promise that nothing would catch.
+ */
+export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extends pulumi.ComponentResource<B | undefined> {
+  /** Admin kubeconfig (secret) for the load-balanced endpoint. */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** `https://<load balancer DNS name or address>:6443`. */
+  readonly apiServerEndpoint: pulumi.Output<string>;
+  /** Every machine (control planes, then etcd members) with its zone and private IP. */
+  readonly nodes: pulumi.Output<CloudClusterNode[]>;
+  /** Node names per zone, in zone order; known in preview. */
+  readonly nodesByZone: pulumi.Output<Record<string, string[]>>;
+  /** etcd client URLs. */
+  readonly etcdEndpoints: pulumi.Output<string[]>;
+  /** Planned fault tolerance and what the final quorum gate observed. */
+  readonly quorum: pulumi.Output<QuorumReport>;
+  /** The topology plan with the real zone names (warnings included). */
+  readonly plan: pulumi.Output<TopologyPlan>;
+  /** Public IP of the bastion (undefined without one). */
+  readonly bastionPublicIp: pulumi.Output<string | undefined>;
+  /** Private SSH key of every machine (secret). */
+  readonly sshPrivateKey: pulumi.Output<string>;
+
+  /** Validated settings, read by {@link initialize} once the constructor has finished. */
+  private settings?: S;
+
+  /**
+   * @param type the cloud's type token
+   * @param name unique name of the component; children are named `${name}-...`
+   * @param settings the arguments, already validated
+   * @param opts component options
+   */
+  protected constructor(type: string, name: string, settings: S, opts?: pulumi.ComponentResourceOptions) {
+    super(type, name, {}, opts);
+    this.settings = settings;
+    this.kubeconfig = pulumi.secret(this.pick((b) => b.kubeconfig));
+    this.apiServerEndpoint = this.pick((b) => b.apiServerEndpoint);
+    this.nodes = this.pick((b) => b.nodes);
+    this.plan = this.pick((b) => b.plan);
+    this.nodesByZone = this.plan.apply(namesByZone);
+    this.etcdEndpoints = this.pick((b) => b.etcdEndpoints);
+    this.quorum = this.pick((b) => b.quorum);
+    this.bastionPublicIp = this.pick((b) => b.bastionPublicIp);
+    this.sshPrivateKey = pulumi.secret(this.pick((b) => b.sshPrivateKey));
+  }
+
+  /** One output of what {@link build} returned; unknown when it reported an error instead. */
+  protected pick<T>(field: (built: B) => pulumi.Output<T>): pulumi.Output<T> {
+    return pulumi.output(this.getData().then((built) => (built ? field(built) : pulumi.output(pulumi.unknown)))) as pulumi.Output<T>;
+  }
+
+  /** The common outputs, for the subclass's `registerOutputs` (with its own added). */
+  protected commonOutputs(): pulumi.Inputs {
+    return {
+      kubeconfig: this.kubeconfig,
+      apiServerEndpoint: this.apiServerEndpoint,
+      nodes: this.nodes,
+      nodesByZone: this.nodesByZone,
+      etcdEndpoints: this.etcdEndpoints,
+      quorum: this.quorum,
+      plan: this.plan,
+      bastionPublicIp: this.bastionPublicIp,
+      sshPrivateKey: this.sshPrivateKey,
+    };
+  }
+
+  /** Plans with the cloud's real zones; throws an `Error` whose message is reported against the component. */
+  protected abstract planZones(settings: S): Promise<TopologyPlan>;
+
+  /** Creates the children for the plan. */
+  protected abstract build(name: string, settings: S, plan: TopologyPlan): B;
+
+  /** Plans over the cloud's zones and creates every child; reports errors instead of rejecting. */
+  protected async initialize(_args: pulumi.Inputs, _opts: unknown, name: string): Promise<B | undefined> {
+    await Promise.resolve(); // let the constructor finish and set `settings`
+    const settings = this.settings;
+    if (settings === undefined) return undefined; // the constructor threw: create nothing
+    try {
+      return this.build(name, settings, await this.planZones(settings));
+    } catch (error) {
+      await pulumi.log.error(error instanceof Error ? error.message : String(error), this);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterSettings, EtcdTopology, TopologyPlan } from "../topology/types";
+import type { ApiLoadBalancerScheme } from "./args";
+
+/** The validated `CloudControlPlaneArgs` with defaults filled; each cloud's settings extend it. */
+export interface CloudSettings {
+  /** Cluster-wide settings (name, version, pod and service subnets). */
+  cluster: ClusterSettings;
+  /** Zones given by the user; undefined means "the first `zoneCount` of the region". */
+  zones?: string[];
+  /** Number of zones the cluster spans. */
+  zoneCount: number;
+  /** The plan, made with the given zones or with placeholder zone names (same shape, same node names). */
+  plan: TopologyPlan;
+  /** Number of control planes. */
+  controlPlaneCount: number;
+  /** Where etcd runs. */
+  etcdTopology: EtcdTopology;
+  /** External etcd members, as given (undefined: the planner's default). */
+  etcdMemberCount?: number;
+  /** Whether losing one zone must keep quorum. */
+  tolerateZoneFailure: boolean;
+  /** Scheme of the API load balancer. */
+  apiLoadBalancerScheme: ApiLoadBalancerScheme;
+  /** CIDRs allowed to the API on the load balancer. */
+  apiAllowedCidrs: string[];
+  /** CIDRs allowed to SSH (to the bastion, or to the machines without one). */
+  adminCidrs: string[];
+  /** Whether a bastion is created. */
+  createBastion: boolean;
+  /** Image given by the user; undefined means the cloud's Ubuntu LTS default. */
+  imageId?: pulumi.Input<string>;
+  /** SSH login user. */
+  sshUser: string;
+  /** Whether every machine follows image/user-data changes at once. */
+  replaceOnImageChange: boolean;
+  /** Nodes that follow image/user-data changes on this update. */
+  rollNodes: string[];
+  /** CNI manifest URL (undefined: the bootstrap's default). */
+  cniManifestUrl?: string;
+  /** Extra API server certificate names. */
+  extraCertSans: pulumi.Input<string>[];
+  /** Quorum gate timeout (undefined: the bootstrap's default). */
+  gateTimeoutSeconds?: number;
+  /** Host readiness timeout (undefined: the bootstrap's default). */
+  hostReadyTimeoutMinutes?: number;
+}

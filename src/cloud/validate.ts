@@ -1,0 +1,66 @@
+import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
+import { validateClusterSettings } from "../topology/cluster";
+import { describeValue } from "../topology/describe";
+import { TopologyError } from "../topology/errors";
+import type { ClusterSettings } from "../topology/types";
+import type { CloudControlPlaneArgs } from "./args";
+import type { CloudSettings } from "./settings";
+
+/** Cluster name, Kubernetes version, pod and service subnets: checked the same way on every cloud. */
+export function validateCloudCluster(args: CloudControlPlaneArgs): ClusterSettings {
+  return validateClusterSettings({
+    clusterName: args.clusterName,
+    kubernetesVersion: args.kubernetesVersion,
+    podSubnet: args.podSubnet,
+    serviceSubnet: args.serviceSubnet,
+  });
+}
+
+/** The topology arguments besides the zones, with defaults filled (the planner checks them further). */
+export type TopologySettings = Pick<CloudSettings, "controlPlaneCount" | "etcdTopology" | "etcdMemberCount" | "tolerateZoneFailure">;
+
+/** Fills the topology defaults: 3 stacked control planes that must survive a zone loss. */
+export function topologySettings(args: CloudControlPlaneArgs): TopologySettings {
+  return {
+    controlPlaneCount: args.controlPlaneCount ?? 3,
+    etcdTopology: args.etcdTopology ?? "stacked",
+    etcdMemberCount: args.etcdMemberCount,
+    tolerateZoneFailure: optionalBoolean(args.tolerateZoneFailure, "tolerateZoneFailure", true),
+  };
+}
+
+/** The settings passed through to the cloud-neutral bootstrap. */
+export type PassThroughSettings = Pick<CloudSettings, "cniManifestUrl" | "extraCertSans" | "gateTimeoutSeconds" | "hostReadyTimeoutMinutes">;
+
+/**
+ * Checks the arguments passed through to the cloud-neutral bootstrap, so that a bad one throws before any
+ * child instead of failing inside the bootstrap once the machines exist.
+ */
+export function validatePassThrough(args: CloudControlPlaneArgs): PassThroughSettings {
+  return {
+    cniManifestUrl: validateManifestUrl(args.cniManifestUrl),
+    extraCertSans: validateList(args.extraCertSans ?? [], "extraCertSans"),
+    gateTimeoutSeconds: optionalPositive(args.gateTimeoutSeconds, "gateTimeoutSeconds", 600),
+    hostReadyTimeoutMinutes: optionalPositive(args.hostReadyTimeoutMinutes, "hostReadyTimeoutMinutes", 20),
+  };
+}
+
+/** CNI manifest URL: `""` or an http(s) URL. */
+function validateManifestUrl(value: unknown): string | undefined {
+  if (value === undefined || value === "") return value;
+  if (typeof value !== "string" || !/^https?:\/\/\S+$/.test(value)) {
+    throw new TopologyError("cniManifestUrl", `${describeValue(value)} is not an http(s) URL. Give a manifest URL, or "" to skip the CNI.`);
+  }
+  return value;
+}
+
+/** A list (entries checked later, they may be outputs). */
+function validateList<T>(value: T[], field: string): T[] {
+  if (!Array.isArray(value)) throw new TopologyError(field, `${describeValue(value)} is not a list.`);
+  return value;
+}
+
+/** An optional positive integer. */
+function optionalPositive(value: unknown, field: string, example: number): number | undefined {
+  return value === undefined ? undefined : requirePositiveInteger(value, field, example);
+}
