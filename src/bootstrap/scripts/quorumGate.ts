@@ -78,6 +78,24 @@ etcdctl_at() {
 
 last_line() { printf '%s\n' "$1" | grep -v '^{' | tail -n 1; }
 
+probes="$(mktemp -d)"
+trap 'rm -rf "$probes"' EXIT
+
+# Health and status of one member, each in the background, into $probes/<name>.*: every member is probed at
+# once, so an attempt takes one etcdctl timeout however many members are down.
+probe_member() {
+  local name="$1" endpoint="$2" out
+  {
+    if out="$(etcdctl_at "$endpoint" endpoint health 2>&1)"; then
+      : > "$probes/$name.healthy"
+    else
+      last_line "$out" > "$probes/$name.error"
+    fi
+  } &
+  { etcdctl_at "$endpoint" endpoint status -w fields > "$probes/$name.status" 2>/dev/null || rm -f "$probes/$name.status"; } &
+  wait
+}
+
 check_once() {
   problems=()
   members_json=""
@@ -86,29 +104,39 @@ check_once() {
   leader_ids=""
   member_list=""
   alarms=""
+  rm -f "$probes"/*
+  for pair in $MEMBERS; do
+    probe_member "@{pair%%=*}" "@{pair#*=}" &
+  done
+  wait
+  for pair in $MEMBERS; do
+    name="@{pair%%=*}"
+    endpoint="@{pair#*=}"
+    if [ -z "$member_list" ] && [ -f "$probes/$name.status" ]; then
+      member_list="$(etcdctl_at "$endpoint" member list -w simple 2>/dev/null || true)"
+      alarms="$(etcdctl_at "$endpoint" alarm list 2>/dev/null || true)"
+    fi
+  done
   for pair in $MEMBERS; do
     name="@{pair%%=*}"
     endpoint="@{pair#*=}"
     is_healthy=false
     is_leader=false
     error=""
-    if health_out="$(etcdctl_at "$endpoint" endpoint health 2>&1)"; then
+    if [ -f "$probes/$name.healthy" ]; then
       is_healthy=true
       healthy=$((healthy + 1))
     else
-      error="$(last_line "$health_out")"
+      error="$(cat "$probes/$name.error" 2>/dev/null || echo "no answer")"
       problems+=("member $name ($endpoint) is unhealthy: $error")
     fi
-    if fields="$(etcdctl_at "$endpoint" endpoint status -w fields 2>/dev/null)"; then
+    if [ -f "$probes/$name.status" ]; then
+      fields="$(cat "$probes/$name.status")"
       member_id="$(printf '%s\n' "$fields" | sed -n 's/^"MemberID" : //p')"
       leader_id="$(printf '%s\n' "$fields" | sed -n 's/^"Leader" : //p')"
       cluster_ids+="$(printf '%s\n' "$fields" | sed -n 's/^"ClusterID" : //p')"$'\n'
       if [ -n "$leader_id" ] && [ "$leader_id" != "0" ]; then leader_ids+="$leader_id"$'\n'; fi
       [ "$member_id" = "$leader_id" ] && is_leader=true
-      if [ -z "$member_list" ]; then
-        member_list="$(etcdctl_at "$endpoint" member list -w simple 2>/dev/null || true)"
-        alarms="$(etcdctl_at "$endpoint" alarm list 2>/dev/null || true)"
-      fi
     fi
     line="$(printf '%s\n' "$member_list" | grep -F ", $endpoint," | head -n 1 || true)"
     hex_id="$(printf '%s' "$line" | cut -d, -f1)"
