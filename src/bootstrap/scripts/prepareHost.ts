@@ -37,7 +37,7 @@ export function prepareHostScript(options: PrepareHostOptions): string {
     },
     `
 if [ "$REQUIRE_SYSTEMD" = true ] && [ ! -d /run/systemd/system ]; then
-  echo "$(hostname) does not run systemd: prepare it yourself (see docs/hosts.md) and set prepareHosts: false" >&2
+  echo "$(hostname) does not run systemd: prepare it yourself (see the README, "Machines you already have") and set prepareHosts: false" >&2
   exit 1
 fi
 checksum="$(printf '%s %s %s' "$PACKAGES" "$FILES" "$RUN" | sha256sum | cut -d' ' -f1)"
