@@ -1,8 +1,32 @@
 import { validateClusterSettings, validatePlacement } from "../topology";
-import type { ClusterSettings, QuorumPlan } from "../topology/types";
+import type { ClusterSettings, ClusterSettingsArgs, QuorumPlan } from "../topology/types";
 import { requireArgument, validated } from "./argumentError";
 import type { EtcdClusterArgs, KubeadmControlPlaneArgs } from "./args";
 import { requireDistinctHostNames } from "./hostChecks";
+
+/** The cluster-wide settings every control-plane component takes, validated, with defaults filled. */
+export function validatedClusterSettings(context: string, args: ClusterSettingsArgs): ClusterSettings {
+  return validated(context, () =>
+    validateClusterSettings({
+      clusterName: args.clusterName,
+      kubernetesVersion: args.kubernetesVersion,
+      podSubnet: args.podSubnet,
+      serviceSubnet: args.serviceSubnet,
+      nodeSubnets: args.nodeSubnets,
+      apiServerPort: args.apiServerPort,
+    }),
+  );
+}
+
+/** Throws an `ArgumentError` on `etcdTopology` unless it is `"stacked"` or `"external"`. */
+export function requireEtcdTopology(context: string, etcdTopology: unknown): void {
+  requireArgument(
+    etcdTopology === "stacked" || etcdTopology === "external",
+    context,
+    "etcdTopology",
+    `${JSON.stringify(etcdTopology)} is not a topology. Use "stacked" or "external".`,
+  );
+}
 
 /** What {@link validateKubeadmControlPlaneArgs} found valid, with defaults filled. */
 export interface ValidatedControlPlane {
@@ -17,22 +41,8 @@ export interface ValidatedControlPlane {
  */
 export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmControlPlaneArgs): ValidatedControlPlane {
   const context = `KubeadmControlPlane ${name}`;
-  const settings = validated(context, () =>
-    validateClusterSettings({
-      clusterName: args.clusterName,
-      kubernetesVersion: args.kubernetesVersion,
-      podSubnet: args.podSubnet,
-      serviceSubnet: args.serviceSubnet,
-      nodeSubnets: args.nodeSubnets,
-      apiServerPort: args.apiServerPort,
-    }),
-  );
-  requireArgument(
-    args.etcdTopology === "stacked" || args.etcdTopology === "external",
-    context,
-    "etcdTopology",
-    `${JSON.stringify(args.etcdTopology)} is not a topology. Use "stacked" or "external".`,
-  );
+  const settings = validatedClusterSettings(context, args);
+  requireEtcdTopology(context, args.etcdTopology);
   const external = args.etcdTopology === "external";
   requireArgument(!external || args.externalEtcd !== undefined, context, "externalEtcd", 'is required with etcdTopology "external". Pass an EtcdCluster.');
   requireArgument(external || args.externalEtcd === undefined, context, "externalEtcd", 'is only for etcdTopology "external". Remove it or switch topology.');

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { requireArgument, validated } from "../cluster/argumentError";
-import { validateClusterSettings, validatePlacement } from "../topology";
+import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
+import { validatePlacement } from "../topology";
 import { validateZones } from "../topology/checks";
 import type { ClusterSettings, EtcdTopology, PlannedNode, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerArgs, BastionSpec, HostSpec, HostsControlPlaneArgs } from "./args";
@@ -79,18 +80,9 @@ function checkVirtualIp(context: string, args: VirtualIpArgs): void {
  */
 export function validateHostsControlPlaneArgs(name: string, args: HostsControlPlaneArgs): ValidatedHostsControlPlane {
   const context = `HostsControlPlane ${name}`;
-  const settings = validated(context, () =>
-    validateClusterSettings({
-      clusterName: args.clusterName,
-      kubernetesVersion: args.kubernetesVersion,
-      podSubnet: args.podSubnet,
-      serviceSubnet: args.serviceSubnet,
-      nodeSubnets: args.nodeSubnets,
-      apiServerPort: args.apiServerPort,
-    }),
-  );
+  const settings = validatedClusterSettings(context, args);
   const etcdTopology = args.etcdTopology ?? "stacked";
-  requireArgument(etcdTopology === "stacked" || etcdTopology === "external", context, "etcdTopology", `${JSON.stringify(etcdTopology)} is not a topology. Use "stacked" or "external".`);
+  requireEtcdTopology(context, etcdTopology);
   const external = etcdTopology === "external";
   requireArgument(Array.isArray(args.controlPlaneHosts) && args.controlPlaneHosts.length > 0, context, "controlPlaneHosts", "give at least one control-plane host (3 for HA).");
   const etcdHosts = args.etcdHosts ?? [];

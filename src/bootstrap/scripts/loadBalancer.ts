@@ -20,6 +20,24 @@ export interface LoadBalancerConfigOptions {
 }
 
 /** Writes `$CONFIG` to `$CONFIG_FILE` after `$CHECK` accepted it; sets `changed` to 1 when the file changed. */
+/**
+ * Where systemd runs: enable the service, start it, or reload it when the configuration changed (`$changed`).
+ * The caller continues with `else` and the no-systemd path.
+ */
+function systemdStartOrReload(service: string): string {
+  return `if [ -d /run/systemd/system ]; then
+  systemctl enable --quiet ${service}
+  if ! systemctl is-active --quiet ${service}; then
+    systemctl start ${service}
+    echo "${service} started by systemd"
+  elif [ "$changed" -eq 1 ]; then
+    systemctl reload ${service}
+    echo "${service} reloaded by systemd"
+  else
+    echo "${service} already running with this configuration"
+  fi`;
+}
+
 const WRITE_CHECKED_CONFIG = `
 mkdir -p "$(dirname "$CONFIG_FILE")"
 candidate="$(mktemp "$CONFIG_FILE.XXXXXX")"
@@ -67,17 +85,7 @@ command -v haproxy >/dev/null 2>&1 || { echo "haproxy is not installed on $(host
 check_config() { haproxy -c -q -f "$1"; }
 ${WRITE_CHECKED_CONFIG}
 
-if [ -d /run/systemd/system ]; then
-  systemctl enable --quiet haproxy
-  if ! systemctl is-active --quiet haproxy; then
-    systemctl start haproxy
-    echo "haproxy started by systemd"
-  elif [ "$changed" -eq 1 ]; then
-    systemctl reload haproxy
-    echo "haproxy reloaded by systemd"
-  else
-    echo "haproxy already running with this configuration"
-  fi
+${systemdStartOrReload("haproxy")}
 else
   pid="$(running_pid)"
   if [ -n "$pid" ] && [ "$changed" -eq 0 ]; then
@@ -121,17 +129,7 @@ command -v keepalived >/dev/null 2>&1 || { echo "keepalived is not installed on 
 check_config() { keepalived -t -f "$1"; }
 ${WRITE_CHECKED_CONFIG}
 
-if [ -d /run/systemd/system ]; then
-  systemctl enable --quiet keepalived
-  if ! systemctl is-active --quiet keepalived; then
-    systemctl start keepalived
-    echo "keepalived started by systemd"
-  elif [ "$changed" -eq 1 ]; then
-    systemctl reload keepalived
-    echo "keepalived reloaded by systemd"
-  else
-    echo "keepalived already running with this configuration"
-  fi
+${systemdStartOrReload("keepalived")}
 else
   pid="$(running_pid)"
   if [ -n "$pid" ] && [ "$changed" -eq 0 ]; then
