@@ -27,6 +27,8 @@ export interface HostCommandOptions {
   timeoutMinutes: number;
   /** Script run when the step is deleted. @default none */
   deleteScript?: string;
+  /** Values whose change replaces the step, so that it runs again. @default none */
+  triggers?: pulumi.Input<unknown>[];
 }
 
 /**
@@ -42,6 +44,7 @@ export function hostCommand(name: string, host: ClusterHost, options: HostComman
       create: pulumi.output(options.script).apply(asRootCommand),
       delete: options.deleteScript ? asRootCommand(options.deleteScript) : undefined,
       stdin: options.stdin,
+      triggers: options.triggers,
       logging: options.secretStdout ? "stderr" : "stdoutAndStderr",
     },
     {

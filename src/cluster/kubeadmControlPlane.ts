@@ -5,6 +5,7 @@ import { BundledFile, renderFileBundle } from "../bootstrap/fileBundle";
 import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from "../bootstrap/kubeadmConfig";
 import { paths } from "../bootstrap/paths";
 import {
+  bootstrapTokenRefreshScript,
   cniInstallScript,
   fetchKubeconfigScript,
   GateMember,
@@ -165,11 +166,19 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     const cni = cniUrl
       ? [hostCommand(`${name}-cni`, hosts[0], { script: cniInstallScript({ manifestUrl: cniUrl, timeoutSeconds: 300 }), dependsOn: [init], timeoutMinutes: 10 }, this)]
       : [];
+    // The token kubeadm init made expires after 24 hours: refresh it whenever the set of control planes changes,
+    // so a control plane added later can join (the trigger replaces, and so re-runs, this step).
+    const tokenRefresh = hostCommand(
+      `${name}-token-refresh`,
+      hosts[0],
+      { script: bootstrapTokenRefreshScript(), stdin: token.apply((value) => `${value}\n`), dependsOn: [init], timeoutMinutes: 5, triggers: [hosts.map((host) => host.name).join(",")] },
+      this,
+    );
     const join = (host: ClusterHost, index: number, after: pulumi.Resource) =>
       hostCommand(
         `${name}-${host.name}-join`,
         host,
-        { script: kubeadmJoinScript(), dependsOn: [placed[index], after], timeoutMinutes: 15, deleteScript: resetOnDelete },
+        { script: kubeadmJoinScript(), dependsOn: [placed[index], tokenRefresh, after], timeoutMinutes: 15, deleteScript: resetOnDelete },
         this,
       );
     const firstGate = gate(`${hosts[0].name}-gate`, 1, [init, ...cni]);

@@ -146,3 +146,24 @@ cat "$ADMIN_CONF"
 `,
   );
 }
+
+/**
+ * Makes the bootstrap token (read from standard input) valid for another 24 hours, so control planes added
+ * later than a day after `kubeadm init` can still join. Runs on the first control plane before joins.
+ */
+export function bootstrapTokenRefreshScript(): string {
+  return bashScript(
+    "refresh the bootstrap token for the next joins (token on stdin)",
+    { ADMIN_CONF: paths.adminKubeconfig },
+    `
+IFS= read -r token
+case "$token" in
+  [a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9].*) ;;
+  *) echo "no bootstrap token on standard input" >&2; exit 1 ;;
+esac
+kubeadm token delete --kubeconfig "$ADMIN_CONF" "\${token%%.*}" >/dev/null 2>&1 || true
+kubeadm token create --kubeconfig "$ADMIN_CONF" --ttl 24h0m0s --description "pulumi-k8s-ha control-plane joins" "$token" >/dev/null
+echo "bootstrap token valid for 24 hours"
+`,
+  );
+}

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { renderFileBundle } from "../../../src/bootstrap/fileBundle";
 import {
   asRootCommand,
+  bootstrapTokenRefreshScript,
   cniInstallScript,
   etcdStartScript,
   etcdStopScript,
@@ -46,6 +47,7 @@ const scripts: Record<string, string> = {
   kubeadmInit: kubeadmInitScript({ existingClusterUrl: "https://lb.example.com:6443/healthz" }),
   kubeadmJoin: kubeadmJoinScript({ ignorePreflightErrors: ["NumCPU"] }),
   kubeadmReset: kubeadmResetScript(),
+  bootstrapTokenRefresh: bootstrapTokenRefreshScript(),
   cniInstall: cniInstallScript({ manifestUrl: "https://example.com/cni.yaml", timeoutSeconds: 300 }),
   fetchKubeconfig: fetchKubeconfigScript(),
 };

@@ -44,7 +44,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
       [
         "k-cp-0-ready", "k-cp-1-ready", "k-cp-2-ready",
         "k-cp-0-files", "k-cp-1-files", "k-cp-2-files",
-        "k-cp-0-init", "k-kubeconfig", "k-cni",
+        "k-cp-0-init", "k-kubeconfig", "k-cni", "k-token-refresh",
         "k-cp-0-gate", "k-cp-1-join", "k-cp-1-gate", "k-cp-2-join", "k-cp-2-gate",
       ].sort(),
     );
@@ -65,6 +65,8 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     after("o-cp-0-gate", "o-cni");
     after("o-cp-1-join", "o-cp-0-gate");
     after("o-cp-1-join", "o-cp-1-files");
+    after("o-token-refresh", "o-cp-0-init");
+    after("o-cp-1-join", "o-token-refresh");
     after("o-cp-1-gate", "o-cp-1-join");
     after("o-cp-2-join", "o-cp-1-gate");
     after("o-cp-2-gate", "o-cp-2-join");
@@ -159,6 +161,16 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     // The first step on every host keeps dialling until SSH answers.
     expect(unwrapSecret(named(registrations, "t-cp-2-ready").inputs.connection).dialErrorLimit).toBe(-1);
     expect(named(registrations, "t-cp-2-join").inputs.delete).toBeUndefined();
+  });
+
+  test("the bootstrap token is refreshed from stdin before joins, re-run whenever the control planes change", async () => {
+    const cp = stackedControlPlane("tr");
+    await outputValue(cp.quorum);
+    const refresh = named(registrations, "tr-token-refresh");
+    expect(isSecretInput(refresh.inputs.stdin)).toBe(true);
+    expect(String(unwrapSecret(refresh.inputs.stdin))).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}\n$/);
+    expect(createText(refresh)).not.toContain(String(unwrapSecret(refresh.inputs.stdin)).trim());
+    expect(refresh.inputs.triggers).toEqual(["cp-0,cp-1,cp-2"]);
   });
 
   test("resetOnDelete adds kubeadm reset as the delete step of init and joins", async () => {
