@@ -255,6 +255,28 @@ describe("external etcd tier on three hosts", () => {
         await restartMember(leaderHost);
         expect((await runGate(3, 30)).code).toBe(0);
     });
+
+    test("a learner nobody started is added: the gate fails naming it and the member count; removed, the gate passes", async () => {
+        // etcd refuses membership changes until every member has been connected for 5 s (strict reconfig check).
+        let added = "";
+        for (const started = Date.now(); !added && ms(started) < 20_000; ) {
+            const r = await tb.ssh("h1", etcdctl(`member add straggler --learner --peer-urls=https://${NET}.99:2380`, members[0].endpoint));
+            if (r.code === 0) added = r.stdout;
+            else await sleep(1000);
+        }
+        const learnerId = /Member ([0-9a-f]+) added/.exec(added)![1];
+        try {
+            const gate = await runGate(3, 3);
+            expect(gate.code).toBe(1);
+            expect(gate.stderr).toContain(`learner(s) not yet promoted: unstarted:${learnerId}`);
+            expect(gate.stderr).toMatch(new RegExp(`etcd has 4 member\\(s\\) \\((etcd-\\d |unstarted:${learnerId} ){3}(etcd-\\d|unstarted:${learnerId})\\), expected 3`));
+            // Every member itself is healthy: only membership is wrong.
+            expect(gate.observation).toMatchObject({ ok: false, healthyMembers: 3 });
+        } finally {
+            await tb.run("h1", etcdctl(`member remove ${learnerId}`, members[0].endpoint));
+        }
+        expect((await runGate(3, 30)).observation).toMatchObject({ ok: true, healthyMembers: 3, problems: [] });
+    });
 });
 
 describe("HAProxy + keepalived (ApiLoadBalancer) on h4 and h5 in front of the etcd members", () => {

@@ -152,7 +152,7 @@ check_once() {
   learners=""
   if [ -n "$member_list" ]; then
     member_count="$(printf '%s\n' "$member_list" | grep -c . || true)"
-    learners="$(printf '%s\n' "$member_list" | awk -F', ' '$NF == "true" {print $3}' | tr '\n' ' ')"
+    learners="$(printf '%s\n' "$member_list" | awk -F', ' '$NF == "true" {print ($3 != "" ? $3 : "unstarted:" $1)}' | paste -sd ' ')"
   fi
   distinct_clusters="$(printf '%s' "$cluster_ids" | sort -u | grep -c . || true)"
   distinct_leaders="$(printf '%s' "$leader_ids" | sort -u | grep -c . || true)"
@@ -160,7 +160,7 @@ check_once() {
   if [ -z "$member_list" ]; then
     problems+=("no member answered 'member list'")
   elif [ "$member_count" -ne "$EXPECTED_MEMBERS" ]; then
-    names="$(printf '%s\n' "$member_list" | cut -d, -f3 | tr -d ' ' | tr '\n' ' ')"
+    names="$(printf '%s\n' "$member_list" | awk -F', ' '{print ($3 != "" ? $3 : "unstarted:" $1)}' | paste -sd ' ')"
     problems+=("etcd has $member_count member(s) ($names), expected $EXPECTED_MEMBERS")
   fi
   [ -z "$learners" ] || problems+=("learner(s) not yet promoted: $learners")
