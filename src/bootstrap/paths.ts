@@ -15,6 +15,10 @@ export const paths = {
   apiServerManifest: "/etc/kubernetes/manifests/kube-apiserver.yaml",
   /** External etcd member files. */
   etcdConfigFile: "/etc/etcd/etcd.conf.yml",
+  /** What etcd actually runs with: the placed configuration, or (joining a running cluster) a copy with state existing. */
+  etcdRunConfigFile: "/etc/etcd/etcd.run.yml",
+  /** The initial cluster `etcdctl member add` returned, once this member was added to a running cluster. */
+  etcdJoinedFile: "/var/lib/pulumi-k8s-ha/etcd-joined-initial-cluster",
   etcdPkiDir: "/etc/etcd/pki",
   etcdUnitFile: "/etc/systemd/system/pulumi-k8s-ha-etcd.service",
   etcdUnitName: "pulumi-k8s-ha-etcd.service",

@@ -64,7 +64,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         renderFileBundle([
           ...certificates,
           { path: paths.etcdConfigFile, mode: "0644", content: configText },
-          { path: paths.etcdUnitFile, mode: "0644", content: renderEtcdSystemdUnit({ user: "root" }) },
+          { path: paths.etcdUnitFile, mode: "0644", content: renderEtcdSystemdUnit({ user: "root", configFile: paths.etcdRunConfigFile }) },
         ]),
       );
       const files = hostCommand(
@@ -73,8 +73,9 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         { script: placeFilesScript({ allowedDirectories: ["/etc/etcd", "/etc/systemd/system"] }), stdin: bundle, dependsOn: [ready], timeoutMinutes: 5 },
         this,
       );
-      // The configuration's digest is part of the start step's text, so a changed configuration re-runs it.
-      const startScript = config.apply((text) => `${etcdStartScript()}# configuration ${createHash("sha256").update(text).digest("hex")}\n`);
+      // The settings' digest is part of the start step's text, so changed settings re-run it. The initial-cluster
+      // lines are left out: etcd reads them only on a first start, and adding members must not restart the others.
+      const startScript = config.apply((text) => `${etcdStartScript()}# settings ${settingsDigest(text)}\n`);
       return hostCommand(
         `${name}-${host.name}-start`,
         host,
@@ -112,4 +113,10 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     }));
     this.registerOutputs({ endpoints: this.endpoints, caCertPem: this.caCertPem, quorum: this.quorum });
   }
+}
+
+/** SHA-256 of an etcd configuration without its `initial-cluster*` lines (what a running member uses). */
+function settingsDigest(config: string): string {
+  const settings = config.split("\n").filter((line) => !line.startsWith("initial-cluster")).join("\n");
+  return createHash("sha256").update(settings).digest("hex");
 }

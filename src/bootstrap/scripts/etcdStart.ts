@@ -1,31 +1,88 @@
 import { paths } from "../paths";
-import { bashScript } from "./shell";
+import { bashBraces, bashScript } from "./shell";
 
 /**
  * Starts this machine's external etcd member from the configuration and unit the place-files step wrote.
- * Idempotent: a running member with an unchanged configuration is left alone; a changed configuration
- * restarts it (its data directory is kept). Uses systemd where it runs, else a detached process
- * (containers and the integration test hosts have no systemd).
+ * - A member with data, or one of the members the cluster is bootstrapped with, runs the placed configuration
+ *   (static `initial-cluster`, all members started in one wave; a late one joins the others).
+ * - A new member of a cluster that is already running (scale-up) adds itself first: `etcdctl member add
+ *   --learner` (retried while etcd refuses reconfiguration), starts with `initial-cluster-state: existing` and
+ *   the membership etcd returned, then promotes itself to voter once it has caught up.
+ * Idempotent: a running member whose settings are unchanged is left alone; changed settings restart it (data
+ * kept). `initial-cluster*` lines are not settings: etcd reads them only on its first start, so adding members
+ * never restarts the running ones. Uses systemd where it runs, else a detached process (containers and the
+ * integration test hosts have no systemd).
  */
-export function etcdStartScript(): string {
+export function etcdStartScript(options: { joinTimeoutSeconds?: number } = {}): string {
   return bashScript(
-    "start the external etcd member (idempotent)",
+    "start the external etcd member (idempotent; joins a running cluster as learner, then voter)",
     {
       CONFIG_FILE: paths.etcdConfigFile,
+      RUN_CONFIG_FILE: paths.etcdRunConfigFile,
+      JOINED_FILE: paths.etcdJoinedFile,
       UNIT: paths.etcdUnitName,
       LOG_FILE: paths.etcdLog,
       CHECKSUM_FILE: `${paths.stateDir}/etcd-config.sha256`,
+      PKI_DIR: paths.etcdPkiDir,
+      JOIN_TIMEOUT_SECONDS: options.joinTimeoutSeconds ?? 180,
     },
-    `
-mkdir -p "$(dirname "$LOG_FILE")" "$(dirname "$CHECKSUM_FILE")"
+    START_BODY,
+  );
+}
+
+const START_BODY = bashBraces(String.raw`
+mkdir -p "$(dirname "$LOG_FILE")" "$(dirname "$CHECKSUM_FILE")" "$(dirname "$JOINED_FILE")"
 [ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
-checksum="$(sha256sum "$CONFIG_FILE" | cut -d' ' -f1)"
+setting() { sed -n "s/^$1: *//p" "$CONFIG_FILE"; }
+settings="$(grep -v '^initial-cluster' "$CONFIG_FILE" | sha256sum | cut -d' ' -f1)"
 previous="$(cat "$CHECKSUM_FILE" 2>/dev/null || true)"
+name="$(setting name)"
+data_dir="$(setting data-dir)"
+peer_url="$(setting initial-advertise-peer-urls)"
+deadline=$((SECONDS + JOIN_TIMEOUT_SECONDS))
+
+members_ctl() {
+  ETCDCTL_API=3 etcdctl --endpoints="$1" --cacert="$PKI_DIR/ca.crt" --cert="$PKI_DIR/server.crt" \
+    --key="$PKI_DIR/server.key" --dial-timeout=2s --command-timeout=5s "@{@:2}"
+}
+
+# The configuration etcd runs with: the placed one, or for a member added to a running cluster the same
+# settings with the membership etcd returned and state "existing".
+write_run_config() {
+  if [ -f "$JOINED_FILE" ]; then
+    sed -e "s|^initial-cluster-state: .*|initial-cluster-state: existing|" \
+        -e "s|^initial-cluster: .*|initial-cluster: $(cat "$JOINED_FILE")|" "$CONFIG_FILE" > "$RUN_CONFIG_FILE"
+  else
+    cp "$CONFIG_FILE" "$RUN_CONFIG_FILE"
+  fi
+}
+
+learner_id=""
+if [ ! -d "$data_dir/member" ] && [ ! -f "$JOINED_FILE" ]; then
+  others="$(setting initial-cluster | tr ',' '\n' | cut -d= -f2- | grep -vxF "$peer_url" | sed 's/:2380$/:2379/' | paste -sd, || true)"
+  if [ -n "$others" ] && list="$(members_ctl "$others" member list -w simple 2>/dev/null)"; then
+    if printf '%s\n' "$list" | grep -qF ", $peer_url,"; then
+      echo "$name is one of the members the cluster was bootstrapped with: starting late"
+    else
+      echo "$name joins the running cluster: adding it as a learner"
+      until added="$(members_ctl "$others" member add "$name" --learner --peer-urls="$peer_url" 2>&1)"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+          echo "etcd refused to add $name for $JOIN_TIMEOUT_SECONDS seconds: $(printf '%s' "$added" | tail -n 1)" >&2
+          exit 1
+        fi
+        sleep 2
+      done
+      learner_id="$(printf '%s\n' "$added" | sed -n 's/^Member \([0-9a-f]*\) added.*/\1/p')"
+      printf '%s\n' "$added" | sed -n 's/^ETCD_INITIAL_CLUSTER="\(.*\)"$/\1/p' > "$JOINED_FILE"
+    fi
+  fi
+fi
+write_run_config
 
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   if systemctl is-active --quiet "$UNIT"; then
-    if [ "$checksum" = "$previous" ]; then
+    if [ "$settings" = "$previous" ]; then
       echo "etcd already running with this configuration"
     else
       echo "etcd configuration changed: restarting (data kept)"
@@ -36,8 +93,8 @@ if [ -d /run/systemd/system ]; then
     echo "etcd started by systemd"
   fi
 else
-  pid="$(pgrep -f -- "etcd --config-file $CONFIG_FILE" | head -n 1 || true)"
-  if [ -n "$pid" ] && [ "$checksum" = "$previous" ]; then
+  pid="$(pgrep -f -- "etcd --config-file $RUN_CONFIG_FILE" | head -n 1 || true)"
+  if [ -n "$pid" ] && [ "$settings" = "$previous" ]; then
     echo "etcd already running (pid $pid) with this configuration"
   else
     if [ -n "$pid" ]; then
@@ -45,25 +102,35 @@ else
       kill "$pid"
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
-    setsid etcd --config-file "$CONFIG_FILE" </dev/null >>"$LOG_FILE" 2>&1 &
+    setsid etcd --config-file "$RUN_CONFIG_FILE" </dev/null >>"$LOG_FILE" 2>&1 &
     echo "etcd started (pid $!)"
   fi
 fi
-printf '%s\\n' "$checksum" > "$CHECKSUM_FILE"
-`,
-  );
-}
+printf '%s\n' "$settings" > "$CHECKSUM_FILE"
+
+if [ -n "$learner_id" ]; then
+  # A learner can be promoted once it has caught up with the leader; etcd says so until then.
+  until members_ctl "$others" member promote "$learner_id" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "learner $name ($learner_id) not promoted within $JOIN_TIMEOUT_SECONDS seconds" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "$name promoted to voting member"
+fi
+`);
 
 /** Stops this machine's external etcd member and keeps its data directory (used when the step is deleted). */
 export function etcdStopScript(): string {
   return bashScript(
     "stop the external etcd member (data directory kept)",
-    { CONFIG_FILE: paths.etcdConfigFile, UNIT: paths.etcdUnitName },
+    { RUN_CONFIG_FILE: paths.etcdRunConfigFile, UNIT: paths.etcdUnitName },
     `
 if [ -d /run/systemd/system ]; then
   systemctl disable --now "$UNIT" 2>/dev/null || true
 else
-  pkill -f -- "etcd --config-file $CONFIG_FILE" || true
+  pkill -f -- "etcd --config-file $RUN_CONFIG_FILE" || true
 fi
 echo "etcd stopped; data directory kept"
 `,
