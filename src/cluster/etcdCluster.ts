@@ -4,7 +4,15 @@ import type * as remote from "@pulumi/command/remote";
 import { etcdClientUrl, renderEtcdConfigFile, renderEtcdSystemdUnit } from "../bootstrap/etcdConfig";
 import { renderFileBundle } from "../bootstrap/fileBundle";
 import { paths } from "../bootstrap/paths";
-import { etcdStartScript, etcdStopScript, GateMember, placeFilesScript, quorumGateScript, waitReadyScript } from "../bootstrap/scripts";
+import {
+  etcdMembershipScript,
+  etcdStartScript,
+  etcdStopScript,
+  GateMember,
+  placeFilesScript,
+  quorumGateScript,
+  waitReadyScript,
+} from "../bootstrap/scripts";
 import { EtcdPki } from "../pki/etcdPki";
 import type { QuorumPlan } from "../topology/types";
 import type { EtcdClusterArgs, EtcdClusterOutputs } from "./args";
@@ -55,6 +63,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     this.gateMembers = members.apply((list) => list.map((m) => ({ name: m.name, endpoint: etcdClientUrl(m.address) })));
     this.endpoints = this.gateMembers.apply((list) => list.map((m) => m.endpoint));
 
+    const placed: remote.Command[] = [];
     const started: remote.Command[] = args.hosts.map((host, index) => {
       const ready = hostCommand(`${name}-${host.name}-ready`, host, { script: waitReadyScript({ timeoutSeconds: readyMinutes * 60 }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 }, this);
       const config = members.apply((list) =>
@@ -73,6 +82,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         { script: placeFilesScript({ allowedDirectories: ["/etc/etcd", "/etc/systemd/system"] }), stdin: bundle, dependsOn: [ready], timeoutMinutes: 5 },
         this,
       );
+      placed.push(files);
       // The settings' digest is part of the start step's text, so changed settings re-run it. The initial-cluster
       // lines are left out: etcd reads them only on a first start, and adding members must not restart the others.
       const startScript = config.apply((text) => `${etcdStartScript()}# settings ${settingsDigest(text)}\n`);
@@ -84,6 +94,26 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
       );
     });
 
+    // Members no longer planned (scale-down) leave etcd before the gate checks the new count and before Pulumi
+    // deletes their machines. A no-op on first bring-up and on scale-up. It waits for etcd to answer, so it can
+    // start beside the members' start steps instead of after them.
+    const membership = hostCommand(
+      `${name}-membership`,
+      args.hosts[0],
+      {
+        script: this.gateMembers.apply((list) =>
+          etcdMembershipScript({
+            desiredMembers: list.map((m) => m.name),
+            endpoints: list.map((m) => m.endpoint),
+            ...gateCredentials.etcdMember,
+            timeoutSeconds: gateSeconds,
+          }),
+        ),
+        dependsOn: [placed[0]],
+        timeoutMinutes: Math.ceil(gateSeconds / 60) + 5,
+      },
+      this,
+    );
     const gate = hostCommand(
       `${name}-gate`,
       args.hosts[0],
@@ -97,7 +127,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             intervalSeconds: defaults.gateIntervalSeconds,
           }),
         ),
-        dependsOn: started,
+        dependsOn: [...started, membership],
         timeoutMinutes: Math.ceil(gateSeconds / 60) + 5,
       },
       this,

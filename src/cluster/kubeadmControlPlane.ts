@@ -6,6 +6,7 @@ import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from "../bootstrap/k
 import { paths } from "../bootstrap/paths";
 import {
   bootstrapTokenRefreshScript,
+  etcdMembershipScript,
   cniInstallScript,
   fetchKubeconfigScript,
   GateMember,
@@ -133,7 +134,9 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       external
         ? (args.externalEtcd as EtcdClusterOutputs).gateMembers
         : addresses.apply((list) => hosts.slice(0, count).map((host, i) => ({ name: host.name, endpoint: etcdClientUrl(list[i]) })));
-    const gate = (label: string, joined: number, after: pulumi.Resource[]): remote.Command =>
+    // Gates between joins accept more members than joined so far (they may re-run in a cluster that has grown);
+    // the final gate wants exactly the plan. With external etcd every gate checks the whole tier.
+    const gate = (label: string, joined: number, after: pulumi.Resource[], final: boolean): remote.Command =>
       hostCommand(
         `${name}-${label}`,
         hosts[0],
@@ -147,6 +150,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
               intervalSeconds: defaults.gateIntervalSeconds,
               readyzUrl: url,
               expectedReadyNodes: cniUrl ? joined : 0,
+              exactMemberCount: external || final,
             }),
           ),
           dependsOn: after,
@@ -181,16 +185,43 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         { script: kubeadmJoinScript(), dependsOn: [placed[index], tokenRefresh, after], timeoutMinutes: 15, deleteScript: resetOnDelete },
         this,
       );
-    const firstGate = gate(`${hosts[0].name}-gate`, 1, [init, ...cni]);
+    // Stacked etcd: members no longer planned (scale-down) leave etcd, and their nodes the cluster, before the
+    // final gate and before Pulumi deletes their machines. A no-op on first bring-up and on scale-up.
+    const membership: pulumi.Resource[] = external
+      ? []
+      : [
+          hostCommand(
+            `${name}-membership`,
+            hosts[0],
+            {
+              script: gateMembersUpTo(hosts.length).apply((members) =>
+                etcdMembershipScript({
+                  desiredMembers: members.map((m) => m.name),
+                  endpoints: members.map((m) => m.endpoint),
+                  ...gateCredentials.stackedControlPlane,
+                  kubeconfigFile: paths.adminKubeconfig,
+                  timeoutSeconds: gateSeconds,
+                }),
+              ),
+              dependsOn: [init],
+              timeoutMinutes: Math.ceil(gateSeconds / 60) + 5,
+            },
+            this,
+          ),
+        ];
+    const last = hosts.length - 1;
+    const firstGate = gate(`${hosts[0].name}-gate`, 1, [init, ...cni, ...(last === 0 ? membership : [])], last === 0);
     if (external && !args.serialJoins && hosts.length > 1) {
       // No etcd membership changes: every other control plane joins at once, then one gate checks them all.
       const joins = hosts.slice(1).map((host, offset) => join(host, offset + 1, firstGate));
-      this.ready = gate("joined-gate", hosts.length, joins);
+      this.ready = gate("joined-gate", hosts.length, joins, true);
     } else {
       // Stacked etcd: each join adds an etcd member, so one at a time, each behind a gate.
       let previousGate = firstGate;
       hosts.slice(1).forEach((host, offset) => {
-        previousGate = gate(`${host.name}-gate`, offset + 2, [join(host, offset + 1, previousGate)]);
+        const index = offset + 1;
+        const after = [join(host, index, previousGate), ...(index === last ? membership : [])];
+        previousGate = gate(`${host.name}-gate`, index + 1, after, index === last);
       });
       this.ready = previousGate;
     }

@@ -1,8 +1,9 @@
 /**
- * Scale-up of the external etcd tier on real hosts: the library's EtcdCluster brings up 3 members, then the same
+ * Scale-up and scale-down of the external etcd tier on real hosts: the library's EtcdCluster brings up 3 members, then the same
  * component with 5 hosts (a second `pulumi up`) adds two: each new member adds itself to the running cluster as
  * a learner, starts with state "existing" and promotes itself; the running members are neither restarted nor
- * reconfigured, and the data survives. As in the other integration tests only the preparation marker is written
+ * reconfigured, and the data survives. Then back to 3: the membership step removes the two members no longer
+ * planned (moving leadership off first) before the gate checks for exactly 3. As in the other integration tests only the preparation marker is written
  * by the test (simulating cloud-init).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -20,6 +21,7 @@ const ZONES = ["rack-a", "rack-b", "rack-c"];
 
 let tb: Testbed;
 let mocks: ExecutingMocks;
+let previous: ExecutingMocks;
 let cluster: typeof import("../../src/cluster");
 
 const host = (index: number): ClusterHost => ({
@@ -54,7 +56,7 @@ test("3 members, then 5: the new members join as learners and are promoted; the 
 
   // The second `pulumi up`: tls resources that exist keep their keys and certificates (as the provider's state
   // would); the new members' keys and certificates are made anew, signed by the same CA.
-  const previous = mocks;
+  previous = mocks;
   const generate: Record<string, (inputs: Props) => Promise<Props>> = {
     "tls:index/privateKey:PrivateKey": privateKeyState,
     "tls:index/selfSignedCert:SelfSignedCert": selfSignedCertState,
@@ -84,4 +86,26 @@ test("3 members, then 5: the new members join as learners and are promoted; the 
   }
   expect(await Promise.all(["h1", "h2", "h3"].map(etcdPid))).toEqual(pids);
   expect(await tb.run("h5", etcdctl("get /up/before --print-value-only"))).toBe("scale-up\n");
+});
+
+test("5 members, then 3: the two no longer planned leave etcd (leadership moved off first), the gate wants exactly 3", async () => {
+  const listed = await tb.run("h1", etcdctl("member list -w simple"));
+  const idOf = (name: string) => listed.split("\n").find((line) => line.split(", ")[2] === name)!.split(",")[0];
+  // Make a member that is about to be removed the leader, so the step has to move leadership off it.
+  const leaderEndpoint = (await tb.run("h1", etcdctl("endpoint status --cluster -w simple"))).split("\n").find((l) => l.split(", ")[4] === "true")!.split(",")[0];
+  await tb.run("h1", etcdctl(`move-leader ${idOf("etcd-4")}`).replace("https://127.0.0.1:2379", leaderEndpoint));
+
+  const before = mocks;
+  mocks = await setExecutingMocks({ ...MOCK_OPTIONS, handlers: Object.fromEntries(["tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert", "tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert"].map((t) => [t, (_inputs: Props, name: string) => Promise.resolve((before.records.some((r) => r.name === name) ? before : previous).record(name).state!)])) });
+  const started = Date.now();
+  const quorum = await outputValue(etcdCluster(3).quorum, 110_000);
+  console.log(`scale-down 5 -> 3 members: ${Date.now() - started} ms`);
+  const membership = String(mocks.record("up-membership").state!.stdout);
+  expect(membership).toContain("moved leadership from etcd-4 to");
+  expect(membership).toContain(`removed etcd member etcd-4 (${idOf("etcd-4")})`);
+  expect(membership).toContain(`removed etcd member etcd-3 (${idOf("etcd-3")})`);
+  expect(quorum.observed).toMatchObject({ ok: true, expectedMembers: 3, healthyMembers: 3, problems: [] });
+  const after = await tb.run("h1", etcdctl("member list -w simple"));
+  expect(after.trim().split("\n").map((line) => line.split(", ")[2]).sort()).toEqual(["etcd-0", "etcd-1", "etcd-2"]);
+  expect(await tb.run("h2", etcdctl("get /up/before --print-value-only"))).toBe("scale-up\n");
 });

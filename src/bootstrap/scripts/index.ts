@@ -6,3 +6,4 @@ export * from "./quorumGate";
 export * from "./kubeadm";
 export * from "./loadBalancer";
 export * from "./prepareHost";
+export * from "./etcdMembership";

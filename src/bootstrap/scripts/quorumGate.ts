@@ -12,6 +12,11 @@ export interface GateMember {
 export interface QuorumGateOptions {
   /** Every member expected at this point of the bootstrap. The gate checks each by its own endpoint. */
   members: GateMember[];
+  /**
+   * Require etcd to have exactly `members` (the final gate). With `false` (a gate between joins) etcd may have
+   * more members than these, e.g. when the gates re-run in a cluster that has since grown. @default true
+   */
+  exactMemberCount?: boolean;
   /** Members that must answer healthy: all of them during bootstrap; the quorum size for a "still writable" check. */
   minHealthy: number;
   /** CA bundle, client certificate and key etcdctl uses (paths on the machine running the gate). */
@@ -53,6 +58,7 @@ export function quorumGateScript(options: QuorumGateOptions): string {
     {
       MEMBERS: options.members.map((m) => `${m.name}=${m.endpoint}`).join(" "),
       EXPECTED_MEMBERS: options.members.length,
+      EXACT_MEMBER_COUNT: options.exactMemberCount ?? true,
       MIN_HEALTHY: options.minHealthy,
       CA_FILE: options.caFile,
       CERT_FILE: options.certFile,
@@ -159,9 +165,11 @@ check_once() {
 
   if [ -z "$member_list" ]; then
     problems+=("no member answered 'member list'")
-  elif [ "$member_count" -ne "$EXPECTED_MEMBERS" ]; then
+  elif [ "$member_count" -lt "$EXPECTED_MEMBERS" ] || { [ "$EXACT_MEMBER_COUNT" = true ] && [ "$member_count" -ne "$EXPECTED_MEMBERS" ]; }; then
     names="$(printf '%s\n' "$member_list" | awk -F', ' '{print ($3 != "" ? $3 : "unstarted:" $1)}' | paste -sd ' ')"
-    problems+=("etcd has $member_count member(s) ($names), expected $EXPECTED_MEMBERS")
+    expected="$EXPECTED_MEMBERS"
+    [ "$EXACT_MEMBER_COUNT" = true ] || expected="at least $EXPECTED_MEMBERS"
+    problems+=("etcd has $member_count member(s) ($names), expected $expected")
   fi
   [ -z "$learners" ] || problems+=("learner(s) not yet promoted: $learners")
   [ -z "$alarms" ] || problems+=("alarm(s) active: $(printf '%s' "$alarms" | tr '\n' ' ')")

@@ -6,6 +6,7 @@ import { renderFileBundle } from "../../../src/bootstrap/fileBundle";
 import {
   asRootCommand,
   bootstrapTokenRefreshScript,
+  etcdMembershipScript,
   cniInstallScript,
   etcdStartScript,
   etcdStopScript,
@@ -48,6 +49,16 @@ const scripts: Record<string, string> = {
   kubeadmJoin: kubeadmJoinScript({ ignorePreflightErrors: ["NumCPU"] }),
   kubeadmReset: kubeadmResetScript(),
   bootstrapTokenRefresh: bootstrapTokenRefreshScript(),
+  etcdMembership: etcdMembershipScript({
+    desiredMembers: ["cp-0", "cp-1", "cp-2"],
+    endpoints: gateOptions.members.map((m) => m.endpoint),
+    caFile: gateOptions.caFile,
+    certFile: gateOptions.certFile,
+    keyFile: gateOptions.keyFile,
+    kubeconfigFile: "/etc/kubernetes/admin.conf",
+    timeoutSeconds: 60,
+  }),
+  quorumGateBetweenJoins: quorumGateScript({ ...gateOptions, exactMemberCount: false }),
   cniInstall: cniInstallScript({ manifestUrl: "https://example.com/cni.yaml", timeoutSeconds: 300 }),
   fetchKubeconfig: fetchKubeconfigScript(),
 };

@@ -44,7 +44,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
       [
         "k-cp-0-ready", "k-cp-1-ready", "k-cp-2-ready",
         "k-cp-0-files", "k-cp-1-files", "k-cp-2-files",
-        "k-cp-0-init", "k-kubeconfig", "k-cni", "k-token-refresh",
+        "k-cp-0-init", "k-kubeconfig", "k-cni", "k-token-refresh", "k-membership",
         "k-cp-0-gate", "k-cp-1-join", "k-cp-1-gate", "k-cp-2-join", "k-cp-2-gate",
       ].sort(),
     );
@@ -70,6 +70,10 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     after("o-cp-1-gate", "o-cp-1-join");
     after("o-cp-2-join", "o-cp-1-gate");
     after("o-cp-2-gate", "o-cp-2-join");
+    // Members no longer planned leave etcd (scale-down) after init and before the final gate.
+    after("o-membership", "o-cp-0-init");
+    after("o-cp-2-gate", "o-membership");
+    expect(scriptText(at("o-membership"))).toContain("readonly DESIRED='cp-0 cp-1 cp-2'");
     // Host preparation is not serialised: every host's wait step starts before the first one finishes.
     const readies = ["o-cp-0-ready", "o-cp-1-ready", "o-cp-2-ready"].map(at);
     expect(Math.max(...readies.map((r) => r.arrived))).toBeLessThan(Math.min(...readies.map((r) => r.resolved!)));
@@ -87,6 +91,9 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     expect(gate2).toContain("READYZ_URL='https://api.prod.example.com:6443/readyz'");
     expect(gate2).toContain("EXPECTED_READY_NODES='3'");
     expect(gate2).toContain("CERT_FILE='/etc/kubernetes/pki/etcd/healthcheck-client.crt'");
+    // Gates between joins accept a cluster that has grown since; the final one wants exactly the plan.
+    expect(gate0).toContain("EXACT_MEMBER_COUNT='false'");
+    expect(gate2).toContain("EXACT_MEMBER_COUNT='true'");
   });
 
   test("secrets travel only on stdin: no key, token or kubeconfig in any command text", async () => {

@@ -1,0 +1,114 @@
+import { bashBraces, bashScript } from "./shell";
+
+/** Options of {@link etcdMembershipScript}. */
+export interface EtcdMembershipOptions {
+  /** Names of the members the cluster should have (the plan's). */
+  desiredMembers: string[];
+  /** Client URLs to talk to (the desired members'). */
+  endpoints: string[];
+  /** CA bundle, client certificate and key etcdctl uses (paths on the machine running the step). */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** Also delete the Kubernetes node of a removed member, with this kubeconfig (stacked etcd). @default none */
+  kubeconfigFile?: string;
+  /** Give up after this many seconds without an answer from etcd. */
+  timeoutSeconds: number;
+}
+
+/**
+ * Scale-down, done in the safe order: removes from etcd every started member that is no longer in the plan
+ * (moving leadership off it first), before the final gate checks the new member count and before Pulumi deletes
+ * the machine (Pulumi runs deletes after creates and updates). Members without a name (added but never started)
+ * are left for a person to look at: the gate names them. Refuses to remove so many that the desired members
+ * healthy now would not keep a quorum. A no-op when every member is planned.
+ */
+export function etcdMembershipScript(options: EtcdMembershipOptions): string {
+  for (const name of options.desiredMembers) {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new Error(`etcd membership: member name ${JSON.stringify(name)} is unusable`);
+  }
+  return bashScript(
+    "remove etcd members that are no longer planned (scale-down), leadership moved off first",
+    {
+      DESIRED: options.desiredMembers.join(" "),
+      ENDPOINTS: options.endpoints.join(","),
+      CA_FILE: options.caFile,
+      CERT_FILE: options.certFile,
+      KEY_FILE: options.keyFile,
+      KUBECONFIG_FILE: options.kubeconfigFile ?? "",
+      TIMEOUT_SECONDS: options.timeoutSeconds,
+    },
+    MEMBERSHIP_BODY,
+  );
+}
+
+const MEMBERSHIP_BODY = bashBraces(String.raw`
+ctl() {
+  ETCDCTL_API=3 etcdctl --endpoints="$ENDPOINTS" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
+    --dial-timeout=2s --command-timeout=5s "$@"
+}
+member_ctl() {
+  local client="$1"
+  shift
+  ETCDCTL_API=3 etcdctl --endpoints="$client" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
+    --dial-timeout=2s --command-timeout=10s "$@"
+}
+deadline=$((SECONDS + TIMEOUT_SECONDS))
+until list="$(ctl member list -w simple 2>/dev/null)"; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "etcd did not answer 'member list' within $TIMEOUT_SECONDS seconds" >&2
+    exit 1
+  fi
+  sleep 1
+done
+
+is_desired() { case " $DESIRED " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+removals=()
+while IFS= read -r line; do
+  name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
+  if [ -n "$name" ] && ! is_desired "$name"; then removals+=("$line"); fi
+done <<< "$list"
+if [ "@{#removals[@]}" -eq 0 ]; then
+  echo "etcd membership matches the plan ($(printf '%s\n' "$list" | grep -c .) member(s))"
+  exit 0
+fi
+
+desired_count="$(printf '%s\n' $DESIRED | grep -c .)"
+healthy_desired=0
+while IFS= read -r line; do
+  name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
+  client="$(printf '%s' "$line" | awk -F', ' '{print $5}')"
+  if is_desired "$name" && [ -n "$client" ] && member_ctl "$client" endpoint health >/dev/null 2>&1; then
+    healthy_desired=$((healthy_desired + 1))
+  fi
+done <<< "$list"
+if [ "$healthy_desired" -lt $((desired_count / 2 + 1)) ]; then
+  echo "refusing to remove members: only $healthy_desired of the $desired_count planned member(s) are healthy, below a quorum" >&2
+  exit 1
+fi
+
+for line in "@{removals[@]}"; do
+  id="$(printf '%s' "$line" | awk -F', ' '{print $1}')"
+  name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
+  client="$(printf '%s' "$line" | awk -F', ' '{print $5}')"
+  if [ "$(member_ctl "$client" endpoint status -w simple 2>/dev/null | awk -F', ' '{print $5}')" = "true" ]; then
+    target="$(printf '%s\n' "$list" | while IFS= read -r other; do
+      if is_desired "$(printf '%s' "$other" | awk -F', ' '{print $3}')"; then printf '%s' "$other" | awk -F', ' '{print $1}'; break; fi
+    done)"
+    member_ctl "$client" move-leader "$target" >/dev/null
+    echo "moved leadership from $name to $target"
+  fi
+  until ctl member remove "$id" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "etcd refused to remove $name ($id) within $TIMEOUT_SECONDS seconds" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "removed etcd member $name ($id)"
+  if [ -n "$KUBECONFIG_FILE" ]; then
+    kubectl --kubeconfig "$KUBECONFIG_FILE" delete node "$name" --ignore-not-found >/dev/null
+    echo "deleted node $name"
+  fi
+done
+`);
