@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type * as remote from "@pulumi/command/remote";
 import { etcdClientUrl, renderEtcdConfigFile, renderEtcdSystemdUnit } from "../bootstrap/etcdConfig";
 import { renderFileBundle } from "../bootstrap/fileBundle";
@@ -63,7 +64,14 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     this.gateMembers = members.apply((list) => list.map((m) => ({ name: m.name, endpoint: etcdClientUrl(m.address) })));
     this.endpoints = this.gateMembers.apply((list) => list.map((m) => m.endpoint));
 
-    const placed: remote.Command[] = [];
+    // Which members bootstrapped the cluster: recorded at creation and never updated (its keepers are ignored
+    // afterwards), so a member added later knows to join the running cluster instead of bootstrapping one.
+    const bootstrapRecord = new random.RandomString(
+      `${name}-bootstrap-members`,
+      { length: 8, special: false, upper: false, keepers: { members: args.hosts.map((host) => host.name).join(",") } },
+      { parent: this, ignoreChanges: ["keepers"] },
+    );
+    const bootstrapMembers = bootstrapRecord.keepers.apply((keepers) => String(keepers?.members ?? "").split(","));
     const started: remote.Command[] = args.hosts.map((host, index) => {
       const ready = hostCommand(`${name}-${host.name}-ready`, host, { script: waitReadyScript({ timeoutSeconds: readyMinutes * 60 }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 }, this);
       const config = members.apply((list) =>
@@ -82,10 +90,11 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         { script: placeFilesScript({ allowedDirectories: ["/etc/etcd", "/etc/systemd/system"] }), stdin: bundle, dependsOn: [ready], timeoutMinutes: 5 },
         this,
       );
-      placed.push(files);
       // The settings' digest is part of the start step's text, so changed settings re-run it. The initial-cluster
       // lines are left out: etcd reads them only on a first start, and adding members must not restart the others.
-      const startScript = config.apply((text) => `${etcdStartScript()}# settings ${settingsDigest(text)}\n`);
+      const startScript = pulumi
+        .all([config, bootstrapMembers])
+        .apply(([text, bootstrap]) => `${etcdStartScript({ joinRunningCluster: !bootstrap.includes(host.name) })}# settings ${settingsDigest(text)}\n`);
       return hostCommand(
         `${name}-${host.name}-start`,
         host,
@@ -95,8 +104,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     });
 
     // Members no longer planned (scale-down) leave etcd before the gate checks the new count and before Pulumi
-    // deletes their machines. A no-op on first bring-up and on scale-up. It waits for etcd to answer, so it can
-    // start beside the members' start steps instead of after them.
+    // deletes their machines. A no-op on first bring-up and on scale-up.
     const membership = hostCommand(
       `${name}-membership`,
       args.hosts[0],
@@ -109,7 +117,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             timeoutSeconds: gateSeconds,
           }),
         ),
-        dependsOn: [placed[0]],
+        dependsOn: started,
         timeoutMinutes: Math.ceil(gateSeconds / 60) + 5,
       },
       this,

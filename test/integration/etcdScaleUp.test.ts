@@ -18,6 +18,14 @@ jest.setTimeout(120_000);
 const MARKER = "/var/lib/pulumi-k8s-ha/node-prepared";
 const MOCK_OPTIONS = { connectTimeoutSeconds: 1, dialRetryDelayMs: 200, maxDialWaitMs: 30_000 };
 const ZONES = ["rack-a", "rack-b", "rack-c"];
+/** Resource types whose state a later `pulumi up` keeps (keys, certificates, the bootstrap record). */
+const TLS_AND_RANDOM = {
+  "tls:index/privateKey:PrivateKey": true,
+  "tls:index/selfSignedCert:SelfSignedCert": true,
+  "tls:index/certRequest:CertRequest": true,
+  "tls:index/locallySignedCert:LocallySignedCert": true,
+  "random:index/randomString:RandomString": true,
+};
 
 let tb: Testbed;
 let mocks: ExecutingMocks;
@@ -65,7 +73,12 @@ test("3 members, then 5: the new members join as learners and are promoted; the 
   };
   const reuseOrGenerate = (type: string) => (inputs: Props, name: string) =>
     previous.records.some((r) => r.name === name) ? Promise.resolve(previous.record(name).state!) : generate[type](inputs);
-  mocks = await setExecutingMocks({ ...MOCK_OPTIONS, handlers: Object.fromEntries(Object.keys(generate).map((t) => [t, reuseOrGenerate(t)])) });
+  // The bootstrap record ignores changes to its keepers: its state keeps the first member set, as here.
+  const keepRecord = (_inputs: Props, name: string) => Promise.resolve(previous.record(name).state!);
+  mocks = await setExecutingMocks({
+    ...MOCK_OPTIONS,
+    handlers: { ...Object.fromEntries(Object.keys(generate).map((t) => [t, reuseOrGenerate(t)])), "random:index/randomString:RandomString": keepRecord },
+  });
 
   const started = Date.now();
   const quorum = await outputValue(etcdCluster(5).quorum, 110_000);
@@ -96,7 +109,11 @@ test("5 members, then 3: the two no longer planned leave etcd (leadership moved 
   await tb.run("h1", etcdctl(`move-leader ${idOf("etcd-4")}`).replace("https://127.0.0.1:2379", leaderEndpoint));
 
   const before = mocks;
-  mocks = await setExecutingMocks({ ...MOCK_OPTIONS, handlers: Object.fromEntries(["tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert", "tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert"].map((t) => [t, (_inputs: Props, name: string) => Promise.resolve((before.records.some((r) => r.name === name) ? before : previous).record(name).state!)])) });
+  const reuse = (_inputs: Props, name: string) => Promise.resolve((before.records.some((r) => r.name === name) ? before : previous).record(name).state!);
+  mocks = await setExecutingMocks({
+    ...MOCK_OPTIONS,
+    handlers: Object.fromEntries([...Object.keys(TLS_AND_RANDOM)].map((t) => [t, reuse])),
+  });
   const started = Date.now();
   const quorum = await outputValue(etcdCluster(3).quorum, 110_000);
   console.log(`scale-down 5 -> 3 members: ${Date.now() - started} ms`);

@@ -1,4 +1,4 @@
-import { bashBraces, bashScript } from "./shell";
+import { ANY_LISTENING, bashBraces, bashScript } from "./shell";
 
 /** Options of {@link etcdMembershipScript}. */
 export interface EtcdMembershipOptions {
@@ -45,7 +45,7 @@ export function etcdMembershipScript(options: EtcdMembershipOptions): string {
 const MEMBERSHIP_BODY = bashBraces(String.raw`
 ctl() {
   ETCDCTL_API=3 etcdctl --endpoints="$ENDPOINTS" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
-    --dial-timeout=2s --command-timeout=5s "$@"
+    --dial-timeout=1s --command-timeout=5s "$@"
 }
 member_ctl() {
   local client="$1"
@@ -53,13 +53,15 @@ member_ctl() {
   ETCDCTL_API=3 etcdctl --endpoints="$client" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
     --dial-timeout=2s --command-timeout=10s "$@"
 }
+${ANY_LISTENING}
 deadline=$((SECONDS + TIMEOUT_SECONDS))
-until list="$(ctl member list -w simple 2>/dev/null)"; do
+# On first bring-up this starts beside the members' start steps: poll briefly until the cluster answers.
+until any_listening "$ENDPOINTS" && list="$(ctl --command-timeout=1s member list -w simple 2>/dev/null)"; do
   if [ "$SECONDS" -ge "$deadline" ]; then
     echo "etcd did not answer 'member list' within $TIMEOUT_SECONDS seconds" >&2
     exit 1
   fi
-  sleep 1
+  sleep 0.2
 done
 
 is_desired() { case " $DESIRED " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }

@@ -1,19 +1,30 @@
 import { paths } from "../paths";
 import { bashBraces, bashScript } from "./shell";
 
+/** Options of {@link etcdStartScript}. */
+export interface EtcdStartOptions {
+  /**
+   * This member was not among the members the cluster was bootstrapped with (scale-up): with an empty data
+   * directory it adds itself to the running cluster instead of bootstrapping. @default false
+   */
+  joinRunningCluster?: boolean;
+  /** How long to keep asking etcd to add, then promote, this member, in seconds. @default 180 */
+  joinTimeoutSeconds?: number;
+}
+
 /**
  * Starts this machine's external etcd member from the configuration and unit the place-files step wrote.
- * - A member with data, or one of the members the cluster is bootstrapped with, runs the placed configuration
- *   (static `initial-cluster`, all members started in one wave; a late one joins the others).
- * - A new member of a cluster that is already running (scale-up) adds itself first: `etcdctl member add
- *   --learner` (retried while etcd refuses reconfiguration), starts with `initial-cluster-state: existing` and
- *   the membership etcd returned, then promotes itself to voter once it has caught up.
+ * - A member of the bootstrap set runs the placed configuration (static `initial-cluster`, every member started
+ *   in one wave; a late one joins the others). No network probe decides this: the program knows the set.
+ * - A member added later (`joinRunningCluster`) with no data adds itself first: `etcdctl member add --learner`
+ *   (retried while etcd refuses reconfiguration), starts with `initial-cluster-state: existing` and the
+ *   membership etcd returned, then promotes itself to voter once it has caught up.
  * Idempotent: a running member whose settings are unchanged is left alone; changed settings restart it (data
  * kept). `initial-cluster*` lines are not settings: etcd reads them only on its first start, so adding members
  * never restarts the running ones. Uses systemd where it runs, else a detached process (containers and the
  * integration test hosts have no systemd).
  */
-export function etcdStartScript(options: { joinTimeoutSeconds?: number } = {}): string {
+export function etcdStartScript(options: EtcdStartOptions = {}): string {
   return bashScript(
     "start the external etcd member (idempotent; joins a running cluster as learner, then voter)",
     {
@@ -24,6 +35,7 @@ export function etcdStartScript(options: { joinTimeoutSeconds?: number } = {}): 
       LOG_FILE: paths.etcdLog,
       CHECKSUM_FILE: `${paths.stateDir}/etcd-config.sha256`,
       PKI_DIR: paths.etcdPkiDir,
+      JOIN_RUNNING_CLUSTER: options.joinRunningCluster ?? false,
       JOIN_TIMEOUT_SECONDS: options.joinTimeoutSeconds ?? 180,
     },
     START_BODY,
@@ -43,8 +55,9 @@ deadline=$((SECONDS + JOIN_TIMEOUT_SECONDS))
 
 members_ctl() {
   ETCDCTL_API=3 etcdctl --endpoints="$1" --cacert="$PKI_DIR/ca.crt" --cert="$PKI_DIR/server.crt" \
-    --key="$PKI_DIR/server.key" --dial-timeout=2s --command-timeout=5s "@{@:2}"
+    --key="$PKI_DIR/server.key" --dial-timeout=1s --command-timeout=3s "@{@:2}"
 }
+
 
 # The configuration etcd runs with: the placed one, or for a member added to a running cluster the same
 # settings with the membership etcd returned and state "existing".
@@ -58,24 +71,18 @@ write_run_config() {
 }
 
 learner_id=""
-if [ ! -d "$data_dir/member" ] && [ ! -f "$JOINED_FILE" ]; then
-  others="$(setting initial-cluster | tr ',' '\n' | cut -d= -f2- | grep -vxF "$peer_url" | sed 's/:2380$/:2379/' | paste -sd, || true)"
-  if [ -n "$others" ] && list="$(members_ctl "$others" member list -w simple 2>/dev/null)"; then
-    if printf '%s\n' "$list" | grep -qF ", $peer_url,"; then
-      echo "$name is one of the members the cluster was bootstrapped with: starting late"
-    else
-      echo "$name joins the running cluster: adding it as a learner"
-      until added="$(members_ctl "$others" member add "$name" --learner --peer-urls="$peer_url" 2>&1)"; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-          echo "etcd refused to add $name for $JOIN_TIMEOUT_SECONDS seconds: $(printf '%s' "$added" | tail -n 1)" >&2
-          exit 1
-        fi
-        sleep 2
-      done
-      learner_id="$(printf '%s\n' "$added" | sed -n 's/^Member \([0-9a-f]*\) added.*/\1/p')"
-      printf '%s\n' "$added" | sed -n 's/^ETCD_INITIAL_CLUSTER="\(.*\)"$/\1/p' > "$JOINED_FILE"
+others="$(setting initial-cluster | tr ',' '\n' | cut -d= -f2- | grep -vxF "$peer_url" | sed 's/:2380$/:2379/' | paste -sd, || true)"
+if [ "$JOIN_RUNNING_CLUSTER" = true ] && [ ! -d "$data_dir/member" ] && [ ! -f "$JOINED_FILE" ]; then
+  echo "$name joins the running cluster: adding it as a learner"
+  until added="$(members_ctl "$others" member add "$name" --learner --peer-urls="$peer_url" 2>&1)"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "etcd refused to add $name for $JOIN_TIMEOUT_SECONDS seconds: $(printf '%s' "$added" | tail -n 1)" >&2
+      exit 1
     fi
-  fi
+    sleep 2
+  done
+  learner_id="$(printf '%s\n' "$added" | sed -n 's/^Member \([0-9a-f]*\) added.*/\1/p')"
+  printf '%s\n' "$added" | sed -n 's/^ETCD_INITIAL_CLUSTER="\(.*\)"$/\1/p' > "$JOINED_FILE"
 fi
 write_run_config
 

@@ -51,3 +51,17 @@ export function scriptOfRootCommand(command: string): string {
   const match = /^PKH_SCRIPT='((?:[^']|'\\'')*)'$/m.exec(command);
   return match ? match[1].replace(/'\\''/g, "'") : command;
 }
+
+/**
+ * Bash function `any_listening URLS`: whether any of the comma-separated `https://host:port` URLs accepts a TCP
+ * connection. Instant when refused, where etcdctl would retry until its timeout: on a first bring-up nobody may
+ * be listening yet.
+ */
+export const ANY_LISTENING = bashBraces(String.raw`any_listening() {
+  local url hostport
+  for url in @{1//,/ }; do
+    hostport="@{url#https://}"
+    if timeout 1 bash -c ": </dev/tcp/@{hostport%:*}/@{hostport##*:}" 2>/dev/null; then return 0; fi
+  done
+  return 1
+}`);

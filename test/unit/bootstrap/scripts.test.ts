@@ -38,6 +38,7 @@ const scripts: Record<string, string> = {
   waitReady: waitReadyScript({ timeoutSeconds: 600 }),
   placeFiles: placeFilesScript({ allowedDirectories: ["/etc/kubernetes", "/etc/etcd"] }),
   etcdStart: etcdStartScript(),
+  etcdStartJoining: etcdStartScript({ joinRunningCluster: true, joinTimeoutSeconds: 60 }),
   etcdStop: etcdStopScript(),
   quorumGate: quorumGateScript(gateOptions),
   quorumGateWithApi: quorumGateScript({

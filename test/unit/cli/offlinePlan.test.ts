@@ -35,17 +35,18 @@ describe("offline plan of the default stack (what npm start prints)", () => {
     ]);
   }, 40_000);
 
-  test("external 3+3: etcd members start in one wave before kubeadm init, joins in parallel: 9 steps", async () => {
+  test("external 3+3: etcd members start in one wave before kubeadm init, joins in parallel: 10 steps", async () => {
     const stack = program.defaultStack({ ...base, clusterName: "x", etcdTopology: "external", controlPlaneCount: 3, etcdMemberCount: 3 });
     await outputValue(stack.quorum, 30_000);
     const waves = stepWaves(resources, "x");
     const waveOf = (suffix: string) => waves.find((w) => w.steps.some((s) => s.endsWith(suffix)))!.wave;
     const startWave = waves.find((w) => w.steps.filter((s) => s.endsWith("-start")).length === 3);
     expect(startWave).toBeDefined();
-    expect(waveOf("etcd-cluster-gate")).toBe(startWave!.wave + 1);
+    expect(waveOf("etcd-cluster-membership")).toBe(startWave!.wave + 1);
+    expect(waveOf("etcd-cluster-gate")).toBe(startWave!.wave + 2);
     expect(waveOf("cp-0-init")).toBeGreaterThan(waveOf("etcd-cluster-gate"));
     expect(waveOf("cp-1-join")).toBe(waveOf("cp-2-join"));
     expect(waveOf("joined-gate")).toBe(waves.length);
-    expect(waves.length).toBe(9);
+    expect(waves.length).toBe(10);
   }, 40_000);
 });

@@ -34,7 +34,12 @@ describe("EtcdCluster + KubeadmControlPlane (external etcd)", () => {
     // One wave: every start arrives before any start finishes.
     expect(Math.max(...starts.map((s) => s.arrived))).toBeLessThan(Math.min(...starts.map((s) => s.resolved!)));
     const gate = named(registrations, "x-etcd-gate");
-    expect(gate.arrived).toBeGreaterThan(Math.max(...starts.map((s) => s.resolved!)));
+    const membership = named(registrations, "x-etcd-membership");
+    expect(membership.arrived).toBeGreaterThan(Math.max(...starts.map((s) => s.resolved!)));
+    expect(gate.arrived).toBeGreaterThan(membership.resolved!);
+    // Every member bootstrapped the cluster: none of them tries to join a running one.
+    for (const start of starts) expect(scriptOfRootCommand(String(start.inputs.create))).toContain("readonly JOIN_RUNNING_CLUSTER='false'");
+    expect(named(registrations, "x-etcd-bootstrap-members").inputs.keepers).toEqual({ members: "etcd-0,etcd-1,etcd-2,etcd-3,etcd-4" });
     expect(named(registrations, "x-cp-0-init").arrived).toBeGreaterThan(gate.resolved!);
   });
 
