@@ -198,13 +198,14 @@ describe("external etcd tier on three hosts", () => {
         timings["write with 1 of 3 down"] = `${ms(started)} ms (incl. SSH)`;
     });
 
-    test("two members down: the gate fails within its 6 s bound (plus one attempt) and names the unhealthy members", async () => {
+    test("two members down: the gate fails within its 6 s bound and names the unhealthy members", async () => {
         await tb.crash("h2");
         const gate = await runGate(2, 6);
         timings["gate with 2 of 3 down (fail, timeoutSeconds 6)"] = `${gate.elapsedMs} ms`;
         expect(gate.code).toBe(1);
-        expect(gate.elapsedMs).toBeGreaterThanOrEqual(6000);
-        expect(gate.elapsedMs).toBeLessThan(20_000);
+        // The bound holds on the host; the SSH connection and process start add well under 2 s here.
+        expect(gate.elapsedMs).toBeLessThan(8000);
+        expect(gate.observation.attempts).toBeGreaterThanOrEqual(1);
         expect(gate.observation.ok).toBe(false);
         expect(gate.stderr).toMatch(/quorum gate failed after \d+ attempt\(s\) in 6 seconds:/);
         expect(gate.stderr).toContain(`member etcd-1 (${members[1].endpoint}) is unhealthy`);
@@ -212,7 +213,8 @@ describe("external etcd tier on three hosts", () => {
         // Quorum is lost, so the surviving member answers "unhealthy cluster" too.
         expect(gate.stderr).toContain(`member etcd-0 (${members[0].endpoint}) is unhealthy: Error: unhealthy cluster`);
         expect(gate.observation.healthyMembers).toBe(0);
-        expect(gate.stderr).toContain("members report 0 leaders, expected exactly one");
+        // Right after losing quorum the survivor may still call itself leader until its election timeout; never two.
+        expect(gate.observation.leaderIds.length).toBeLessThanOrEqual(1);
     });
 
     test("the crashed members boot, the start step brings etcd back with its data, the gate passes 3/3", async () => {

@@ -38,9 +38,10 @@ export interface QuorumGateOptions {
 }
 
 /**
- * The quorum gate: retries, within a bound, until the etcd cluster has exactly the expected members, no
- * learner, no alarm, one cluster ID and one leader, at least `minHealthy` healthy members, and (when asked)
- * `/readyz` answers `ok` through the load balancer and enough control-plane nodes are Ready.
+ * The quorum gate: retries, never past its bound (an attempt that would end after it is not started), until
+ * the etcd cluster has exactly the expected members, no learner, no alarm, one cluster ID and one leader, at
+ * least `minHealthy` healthy members, and (when asked) `/readyz` answers `ok` through the load balancer and enough
+ * control-plane nodes are Ready.
  * Prints its observation as one JSON object on stdout (a `GateObservation`); on failure also lists each
  * problem, naming the member, on stderr and exits 1.
  */
@@ -222,11 +223,13 @@ deadline=$((SECONDS + TIMEOUT_SECONDS))
 attempt=0
 while true; do
   attempt=$((attempt + 1))
+  attempt_started=$SECONDS
   if check_once; then
     printf '%s\n' "$observation"
     exit 0
   fi
-  if [ "$SECONDS" -ge "$deadline" ]; then
+  # Never start an attempt that would end past the bound (it takes about as long as the last one did).
+  if [ $((SECONDS + INTERVAL_SECONDS + SECONDS - attempt_started)) -gt "$deadline" ]; then
     printf '%s\n' "$observation"
     echo "quorum gate failed after $attempt attempt(s) in $TIMEOUT_SECONDS seconds:" >&2
     printf '  - %s\n' "@{problems[@]}" >&2
