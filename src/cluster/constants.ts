@@ -1,3 +1,4 @@
+import { EXTERNAL_ETCD_CA_FILE, EXTERNAL_ETCD_CERT_FILE, EXTERNAL_ETCD_KEY_FILE } from "../bootstrap/kubeadmConfig";
 import { paths } from "../bootstrap/paths";
 
 /** Defaults of the cloud-neutral components, in one place so docs and code agree. */
@@ -24,9 +25,5 @@ export const gateCredentials = {
     keyFile: `${paths.kubernetesPki}/etcd/healthcheck-client.key`,
   },
   /** On a control plane with external etcd: kube-apiserver's etcd client certificate. */
-  externalControlPlane: {
-    caFile: `${paths.kubernetesPki}/etcd/ca.crt`,
-    certFile: `${paths.kubernetesPki}/apiserver-etcd-client.crt`,
-    keyFile: `${paths.kubernetesPki}/apiserver-etcd-client.key`,
-  },
+  externalControlPlane: { caFile: EXTERNAL_ETCD_CA_FILE, certFile: EXTERNAL_ETCD_CERT_FILE, keyFile: EXTERNAL_ETCD_KEY_FILE },
 } as const;

@@ -2,7 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as remote from "@pulumi/command/remote";
 import { etcdClientUrl } from "../bootstrap/etcdConfig";
 import { BundledFile, renderFileBundle } from "../bootstrap/fileBundle";
-import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from "../bootstrap/kubeadmConfig";
+import {
+  EXTERNAL_ETCD_CA_FILE,
+  EXTERNAL_ETCD_CERT_FILE,
+  EXTERNAL_ETCD_KEY_FILE,
+  renderKubeadmInitConfig,
+  renderKubeadmJoinConfig,
+} from "../bootstrap/kubeadmConfig";
 import { paths } from "../bootstrap/paths";
 import {
   bootstrapTokenRefreshScript,
@@ -247,12 +253,11 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
 
 /** The etcd CA certificate and kube-apiserver's client key pair, where kubeadm's external etcd config expects them. */
 function externalEtcdClientFiles(etcd: EtcdClusterOutputs): pulumi.Output<BundledFile[]> {
-  const pki = paths.kubernetesPki;
   return pulumi.secret(
     pulumi.all([etcd.caCertPem, etcd.apiServerClientCertPem, etcd.apiServerClientKeyPem]).apply(([ca, cert, key]) => [
-      { path: `${pki}/etcd/ca.crt`, mode: "0644", content: ca },
-      { path: `${pki}/apiserver-etcd-client.crt`, mode: "0644", content: cert },
-      { path: `${pki}/apiserver-etcd-client.key`, mode: "0600", content: key },
+      { path: EXTERNAL_ETCD_CA_FILE, mode: "0644", content: ca },
+      { path: EXTERNAL_ETCD_CERT_FILE, mode: "0644", content: cert },
+      { path: EXTERNAL_ETCD_KEY_FILE, mode: "0600", content: key },
     ]),
   );
 }

@@ -1,4 +1,4 @@
-import { ANY_LISTENING, bashBraces, bashScript } from "./shell";
+import { ANY_LISTENING, bashBraces, bashScript, ETCDCTL_AT } from "./shell";
 
 /** Options of {@link etcdMembershipScript}. */
 export interface EtcdMembershipOptions {
@@ -43,20 +43,11 @@ export function etcdMembershipScript(options: EtcdMembershipOptions): string {
 }
 
 const MEMBERSHIP_BODY = bashBraces(String.raw`
-ctl() {
-  ETCDCTL_API=3 etcdctl --endpoints="$ENDPOINTS" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
-    --dial-timeout=1s --command-timeout=5s "$@"
-}
-member_ctl() {
-  local client="$1"
-  shift
-  ETCDCTL_API=3 etcdctl --endpoints="$client" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
-    --dial-timeout=2s --command-timeout=10s "$@"
-}
+${ETCDCTL_AT}
 ${ANY_LISTENING}
 deadline=$((SECONDS + TIMEOUT_SECONDS))
 # On first bring-up this starts beside the members' start steps: poll briefly until the cluster answers.
-until any_listening "$ENDPOINTS" && list="$(ctl --command-timeout=1s member list -w simple 2>/dev/null)"; do
+until any_listening "$ENDPOINTS" && list="$(etcdctl_at "$ENDPOINTS" --command-timeout=1s member list -w simple 2>/dev/null)"; do
   if [ "$SECONDS" -ge "$deadline" ]; then
     echo "etcd did not answer 'member list' within $TIMEOUT_SECONDS seconds" >&2
     exit 1
@@ -80,7 +71,7 @@ healthy_desired=0
 while IFS= read -r line; do
   name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
   client="$(printf '%s' "$line" | awk -F', ' '{print $5}')"
-  if is_desired "$name" && [ -n "$client" ] && member_ctl "$client" endpoint health >/dev/null 2>&1; then
+  if is_desired "$name" && [ -n "$client" ] && etcdctl_at "$client" endpoint health >/dev/null 2>&1; then
     healthy_desired=$((healthy_desired + 1))
   fi
 done <<< "$list"
@@ -93,14 +84,14 @@ for line in "@{removals[@]}"; do
   id="$(printf '%s' "$line" | awk -F', ' '{print $1}')"
   name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
   client="$(printf '%s' "$line" | awk -F', ' '{print $5}')"
-  if [ "$(member_ctl "$client" endpoint status -w simple 2>/dev/null | awk -F', ' '{print $5}')" = "true" ]; then
+  if [ "$(etcdctl_at "$client" endpoint status -w simple 2>/dev/null | awk -F', ' '{print $5}')" = "true" ]; then
     target="$(printf '%s\n' "$list" | while IFS= read -r other; do
       if is_desired "$(printf '%s' "$other" | awk -F', ' '{print $3}')"; then printf '%s' "$other" | awk -F', ' '{print $1}'; break; fi
     done)"
-    member_ctl "$client" move-leader "$target" >/dev/null
+    etcdctl_at "$client" --command-timeout=10s move-leader "$target" >/dev/null
     echo "moved leadership from $name to $target"
   fi
-  until ctl member remove "$id" >/dev/null 2>&1; do
+  until etcdctl_at "$ENDPOINTS" --command-timeout=5s member remove "$id" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       echo "etcd refused to remove $name ($id) within $TIMEOUT_SECONDS seconds" >&2
       exit 1

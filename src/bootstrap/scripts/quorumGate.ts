@@ -1,4 +1,4 @@
-import { bashBraces, bashScript } from "./shell";
+import { bashBraces, bashScript, ETCDCTL_AT } from "./shell";
 
 /** One etcd member the gate expects. */
 export interface GateMember {
@@ -76,12 +76,7 @@ export function quorumGateScript(options: QuorumGateOptions): string {
 }
 
 const GATE_BODY = bashBraces(String.raw`
-etcdctl_at() {
-  local endpoint="$1"
-  shift
-  ETCDCTL_API=3 etcdctl --endpoints="$endpoint" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \
-    --dial-timeout=1s --command-timeout=2s "$@"
-}
+${ETCDCTL_AT}
 
 last_line() { printf '%s\n' "$1" | grep -v '^{' | tail -n 1; }
 

@@ -53,6 +53,18 @@ export function scriptOfRootCommand(command: string): string {
 }
 
 /**
+ * Bash function `etcdctl_at ENDPOINTS ARGS...`: etcdctl (v3 API) against the comma-separated client URLs with the
+ * script's `CA_FILE`, `CERT_FILE` and `KEY_FILE`, short timeouts (dial 1 s, command 2 s). A caller that needs
+ * longer passes its own `--command-timeout` among ARGS: the later flag wins.
+ */
+export const ETCDCTL_AT = `etcdctl_at() {
+  local endpoints="$1"
+  shift
+  ETCDCTL_API=3 etcdctl --endpoints="$endpoints" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \\
+    --dial-timeout=1s --command-timeout=2s "$@"
+}`;
+
+/**
  * Bash function `any_listening URLS`: whether any of the comma-separated `https://host:port` URLs accepts a TCP
  * connection. Instant when refused, where etcdctl would retry until its timeout: on a first bring-up nobody may
  * be listening yet.
