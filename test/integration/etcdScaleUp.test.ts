@@ -89,7 +89,7 @@ test("3 members, then 5: the new members join as learners and are promoted; the 
   for (const name of ["up-etcd-3-start", "up-etcd-4-start"]) {
     const stdout = String(mocks.record(name).state!.stdout);
     expect(stdout).toContain("joins the running cluster: adding it as a learner");
-    expect(stdout).toMatch(/promoted to voting member$/);
+    expect(stdout).toMatch(/is a voting member$/);
   }
   // The running members are not touched. Their start step's text is unchanged (a real `pulumi up` would not
   // run it again); run again here by the mocks, it leaves etcd alone, and the pids are the same.

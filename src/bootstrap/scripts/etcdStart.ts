@@ -1,5 +1,5 @@
 import { paths } from "../paths";
-import { bashBraces, bashScript } from "./shell";
+import { bashBraces, bashScript, ETCDCTL_AT } from "./shell";
 
 /** Options of {@link etcdStartScript}. */
 export interface EtcdStartOptions {
@@ -34,7 +34,9 @@ export function etcdStartScript(options: EtcdStartOptions = {}): string {
       UNIT: paths.etcdUnitName,
       LOG_FILE: paths.etcdLog,
       CHECKSUM_FILE: `${paths.stateDir}/etcd-config.sha256`,
-      PKI_DIR: paths.etcdPkiDir,
+      CA_FILE: `${paths.etcdPkiDir}/ca.crt`,
+      CERT_FILE: `${paths.etcdPkiDir}/server.crt`,
+      KEY_FILE: `${paths.etcdPkiDir}/server.key`,
       JOIN_RUNNING_CLUSTER: options.joinRunningCluster ?? false,
       JOIN_TIMEOUT_SECONDS: options.joinTimeoutSeconds ?? 180,
     },
@@ -53,10 +55,7 @@ data_dir="$(setting data-dir)"
 peer_url="$(setting initial-advertise-peer-urls)"
 deadline=$((SECONDS + JOIN_TIMEOUT_SECONDS))
 
-members_ctl() {
-  ETCDCTL_API=3 etcdctl --endpoints="$1" --cacert="$PKI_DIR/ca.crt" --cert="$PKI_DIR/server.crt" \
-    --key="$PKI_DIR/server.key" --dial-timeout=1s --command-timeout=3s "@{@:2}"
-}
+${ETCDCTL_AT}
 
 
 # The configuration etcd runs with: the placed one, or for a member added to a running cluster the same
@@ -70,18 +69,16 @@ write_run_config() {
   fi
 }
 
-learner_id=""
 others="$(setting initial-cluster | tr ',' '\n' | cut -d= -f2- | grep -vxF "$peer_url" | sed 's/:2380$/:2379/' | paste -sd, || true)"
 if [ "$JOIN_RUNNING_CLUSTER" = true ] && [ ! -d "$data_dir/member" ] && [ ! -f "$JOINED_FILE" ]; then
   echo "$name joins the running cluster: adding it as a learner"
-  until added="$(members_ctl "$others" member add "$name" --learner --peer-urls="$peer_url" 2>&1)"; do
+  until added="$(etcdctl_at "$others" --command-timeout=3s member add "$name" --learner --peer-urls="$peer_url" 2>&1)"; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       echo "etcd refused to add $name for $JOIN_TIMEOUT_SECONDS seconds: $(printf '%s' "$added" | tail -n 1)" >&2
       exit 1
     fi
     sleep 2
   done
-  learner_id="$(printf '%s\n' "$added" | sed -n 's/^Member \([0-9a-f]*\) added.*/\1/p')"
   printf '%s\n' "$added" | sed -n 's/^ETCD_INITIAL_CLUSTER="\(.*\)"$/\1/p' > "$JOINED_FILE"
 fi
 write_run_config
@@ -115,16 +112,19 @@ else
 fi
 printf '%s\n' "$settings" > "$CHECKSUM_FILE"
 
-if [ -n "$learner_id" ]; then
-  # A learner can be promoted once it has caught up with the leader; etcd says so until then.
-  until members_ctl "$others" member promote "$learner_id" >/dev/null 2>&1; do
+if [ -f "$JOINED_FILE" ]; then
+  # Added to a running cluster (now or on an earlier run): promote this member once it has caught up with the
+  # leader (etcd refuses until then). Read from the member list, so a re-run finishes a promotion left undone.
+  until [ "$(etcdctl_at "$others" member list -w simple 2>/dev/null | grep -F ", $peer_url," | awk -F', ' '{print $NF}')" = "false" ]; do
+    learner_id="$(etcdctl_at "$others" member list -w simple 2>/dev/null | grep -F ", $peer_url," | cut -d, -f1 || true)"
+    [ -z "$learner_id" ] || etcdctl_at "$others" --command-timeout=3s member promote "$learner_id" >/dev/null 2>&1 || true
     if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "learner $name ($learner_id) not promoted within $JOIN_TIMEOUT_SECONDS seconds" >&2
+      echo "learner $name not promoted within $JOIN_TIMEOUT_SECONDS seconds" >&2
       exit 1
     fi
     sleep 1
   done
-  echo "$name promoted to voting member"
+  echo "$name is a voting member"
 fi
 `);
 
