@@ -18,7 +18,8 @@ if [ ! -x "$node_bin/node" ] || [ "$("$node_bin/node" --version)" != "v$node_ver
 fi
 export PATH="$node_bin:$PATH"
 
-debian_packages=(shellcheck cloud-init jq openssh-server openssh-client etcd-server etcd-client haproxy keepalived iproute2 iputils-ping)
+debian_packages=(shellcheck cloud-init jq openssh-server openssh-client etcd-server etcd-client haproxy keepalived iproute2 iputils-ping
+  systemd dbus containerd runc containernetworking-plugins iptables conntrack socat busybox-static gcc libc6-dev curl)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
