@@ -9,12 +9,14 @@ import {
 } from "./kubeadmNode";
 import {
   KUBEADM_API_VERSION,
+  KUBE_PROXY_API_VERSION,
   KUBELET_API_VERSION,
   KubeadmClusterConfiguration,
   KubeadmEtcd,
   KubeadmInitConfiguration,
   KubeadmJoinConfiguration,
   KubeletConfiguration,
+  KubeProxyConfiguration,
 } from "./kubeadmTypes";
 import { toYaml, toYamlDocuments } from "./yaml";
 
@@ -74,6 +76,18 @@ export interface KubeadmInitOptions {
    * @default true
    */
   taintControlPlane?: boolean;
+  /**
+   * kubelet's `failCgroupV1` for every node (the KubeletConfiguration kubeadm shares with joining nodes).
+   * `false` lets kubelet 1.35+ run on cgroup v1 machines (older LXD/Proxmox containers, some VM images).
+   * @default undefined (kubelet's own default: refuse cgroup v1 from 1.35, warn on 1.34)
+   */
+  kubeletFailCgroupV1?: boolean;
+  /**
+   * kube-proxy's `conntrack.maxPerCore`. `0` keeps kube-proxy from writing the kernel-wide
+   * `nf_conntrack_max`, which container-like machines (LXD, Proxmox CTs, kind) cannot write.
+   * @default undefined (kube-proxy's own default, 32768 per core)
+   */
+  kubeProxyConntrackMaxPerCore?: number;
 }
 
 /** Options of {@link renderKubeadmJoinConfig}: a further control plane's `kubeadm join --control-plane`. */
@@ -99,8 +113,8 @@ export interface KubeadmJoinOptions {
 
 /**
  * Renders the `kubeadm init --config` file of the first control plane: an InitConfiguration, a
- * ClusterConfiguration (stacked or external etcd) and a KubeletConfiguration (systemd cgroup driver),
- * as one multi-document YAML stream.
+ * ClusterConfiguration (stacked or external etcd), a KubeletConfiguration (systemd cgroup driver) and, when
+ * a kube-proxy setting is given, a KubeProxyConfiguration, as one multi-document YAML stream.
  *
  * The result holds the bootstrap token: treat it as a secret.
  *
@@ -155,9 +169,21 @@ export function renderKubeadmInitConfig(opts: KubeadmInitOptions): string {
     apiVersion: KUBELET_API_VERSION,
     kind: "KubeletConfiguration",
     cgroupDriver: "systemd",
+    ...(opts.kubeletFailCgroupV1 === undefined ? {} : { failCgroupV1: opts.kubeletFailCgroupV1 }),
   };
-
-  return toYamlDocuments([init, cluster, kubelet]);
+  const documents: object[] = [init, cluster, kubelet];
+  if (opts.kubeProxyConntrackMaxPerCore !== undefined) {
+    if (!Number.isInteger(opts.kubeProxyConntrackMaxPerCore) || opts.kubeProxyConntrackMaxPerCore < 0) {
+      throw new Error(`kubeadm config: kubeProxyConntrackMaxPerCore must be an integer >= 0, got ${opts.kubeProxyConntrackMaxPerCore}`);
+    }
+    const kubeProxy: KubeProxyConfiguration = {
+      apiVersion: KUBE_PROXY_API_VERSION,
+      kind: "KubeProxyConfiguration",
+      conntrack: { maxPerCore: opts.kubeProxyConntrackMaxPerCore },
+    };
+    documents.push(kubeProxy);
+  }
+  return toYamlDocuments(documents);
 }
 
 /**

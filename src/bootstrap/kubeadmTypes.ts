@@ -9,6 +9,9 @@ export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
 /** The kubelet config API version written by the renderers. */
 export const KUBELET_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 
+/** The kube-proxy config API version written by the renderers. */
+export const KUBE_PROXY_API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
+
 /** One command-line argument, as v1beta4 lists them (`extraArgs`, `kubeletExtraArgs`): a list, not a map. */
 export interface KubeadmArg {
   /** Flag name without leading dashes, e.g. `node-ip`. */
@@ -175,4 +178,19 @@ export interface KubeletConfiguration {
   kind: "KubeletConfiguration";
   /** Must match containerd's `SystemdCgroup = true`. */
   cgroupDriver: "systemd";
+  /** Refuse to start on cgroup v1 hosts (kubelet's own default: true from 1.35). Written only when set. */
+  failCgroupV1?: boolean;
+}
+
+/** `KubeProxyConfiguration` fields set by this library (written only when one of them is set). */
+export interface KubeProxyConfiguration {
+  /** Always {@link KUBE_PROXY_API_VERSION}. */
+  apiVersion: typeof KUBE_PROXY_API_VERSION;
+  /** Always `KubeProxyConfiguration`. */
+  kind: "KubeProxyConfiguration";
+  /** Connection-tracking settings. */
+  conntrack: {
+    /** Conntrack entries per CPU core kube-proxy sets `nf_conntrack_max` to; 0 leaves the kernel's value alone. */
+    maxPerCore: number;
+  };
 }

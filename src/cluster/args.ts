@@ -69,6 +69,26 @@ export interface KubeadmControlPlaneArgs {
    * @default false
    */
   serialJoins?: boolean;
+  /**
+   * kubeadm preflight checks whose failure should not stop `kubeadm init`/`join` (names as kubeadm prints them,
+   * e.g. `SystemVerification`, `NumCPU`). For machines that differ from a stock VM on purpose, such as
+   * container-like machines (LXD, Proxmox CTs) whose kernel configuration kubeadm cannot read. `all` is refused:
+   * name each check.
+   * @default []
+   */
+  ignorePreflightErrors?: string[];
+  /**
+   * kubelet's `failCgroupV1` on every node. `false` lets kubelet 1.35+ start on cgroup v1 machines (older LXD
+   * or Proxmox containers, old VM images); kubelet 1.34 only warns there.
+   * @default undefined (kubelet's own default)
+   */
+  kubeletFailCgroupV1?: boolean;
+  /**
+   * kube-proxy's `conntrack.maxPerCore`. Set `0` on container-like machines (LXD, Proxmox CTs): they cannot
+   * write the kernel-wide `nf_conntrack_max`, and kube-proxy crash-loops trying to. A VM needs no change.
+   * @default undefined (kube-proxy's own default, 32768 per core)
+   */
+  kubeProxyConntrackMaxPerCore?: number;
 }
 
 /** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */

@@ -106,6 +106,8 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
                   serviceSubnet: settings.serviceSubnet,
                   certSans: sans,
                   externalEtcdEndpoints: etcdEndpoints,
+                  kubeletFailCgroupV1: args.kubeletFailCgroupV1,
+                  kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
                 }),
               }
             : {
@@ -169,7 +171,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     const init = hostCommand(
       `${name}-${hosts[0].name}-init`,
       hosts[0],
-      { script: endpoint.apply((host) => kubeadmInitScript({ existingClusterUrl: `https://${host}:${port}/healthz` })), dependsOn: [placed[0], ...(external ? args.externalEtcd!.readyResources : [])], timeoutMinutes: 15, deleteScript: resetOnDelete },
+      { script: endpoint.apply((host) => kubeadmInitScript({ existingClusterUrl: `https://${host}:${port}/healthz`, ignorePreflightErrors: args.ignorePreflightErrors })), dependsOn: [placed[0], ...(external ? args.externalEtcd!.readyResources : [])], timeoutMinutes: 15, deleteScript: resetOnDelete },
       this,
     );
     const kubeconfigFetch = hostCommand(`${name}-kubeconfig`, hosts[0], { script: fetchKubeconfigScript(), secretStdout: true, dependsOn: [init], timeoutMinutes: 5 }, this);
@@ -188,7 +190,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       hostCommand(
         `${name}-${host.name}-join`,
         host,
-        { script: kubeadmJoinScript(), dependsOn: [placed[index], tokenRefresh, after], timeoutMinutes: 15, deleteScript: resetOnDelete },
+        { script: kubeadmJoinScript({ ignorePreflightErrors: args.ignorePreflightErrors }), dependsOn: [placed[index], tokenRefresh, after], timeoutMinutes: 15, deleteScript: resetOnDelete },
         this,
       );
     // Stacked etcd: members no longer planned (scale-down) leave etcd, and their nodes the cluster, before the

@@ -54,6 +54,7 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
   );
   requireDistinctHostNames(context, args.controlPlaneHosts, "controlPlaneHosts");
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
+  requireNodeQuirks(context, args);
   const quorumPlan = external
     ? args.externalEtcd!.quorumPlan
     : validated(context, () =>
@@ -65,6 +66,33 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
         ),
       ).quorum;
   return { settings, external, quorumPlan };
+}
+
+/** The settings for machines that differ from a stock VM (container-like machines), as every component takes them. */
+export interface NodeQuirkArgs {
+  /** See {@link KubeadmControlPlaneArgs.ignorePreflightErrors}. */
+  ignorePreflightErrors?: string[];
+  /** See {@link KubeadmControlPlaneArgs.kubeProxyConntrackMaxPerCore}. */
+  kubeProxyConntrackMaxPerCore?: number;
+}
+
+/** Throws an `ArgumentError` on malformed preflight check names or a negative conntrack setting. */
+export function requireNodeQuirks(context: string, args: NodeQuirkArgs): void {
+  (args.ignorePreflightErrors ?? []).forEach((check, i) => {
+    requireArgument(
+      typeof check === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(check) && check.toLowerCase() !== "all",
+      context,
+      `ignorePreflightErrors[${i}]`,
+      `${JSON.stringify(check)} is not a preflight check name. Name each check as kubeadm prints it (e.g. "SystemVerification"); "all" is refused.`,
+    );
+  });
+  const perCore = args.kubeProxyConntrackMaxPerCore;
+  requireArgument(
+    perCore === undefined || (Number.isInteger(perCore) && perCore >= 0),
+    context,
+    "kubeProxyConntrackMaxPerCore",
+    `${JSON.stringify(perCore)} must be an integer >= 0 (0 leaves nf_conntrack_max alone).`,
+  );
 }
 
 /** What {@link validateEtcdClusterArgs} found valid. */

@@ -86,6 +86,12 @@ export interface HostsControlPlaneArgs {
   hostReadyTimeoutMinutes?: number;
   /** Run `kubeadm reset` on a control plane when its bootstrap step is deleted. @default false */
   resetOnDelete?: boolean;
+  /** kubeadm preflight checks to ignore, by name (e.g. `SystemVerification` on container-like machines); `all` is refused. @default [] */
+  ignorePreflightErrors?: string[];
+  /** kubelet's `failCgroupV1`; `false` lets kubelet 1.35+ start on cgroup v1 machines (LXD/Proxmox containers). @default undefined (kubelet's default) */
+  kubeletFailCgroupV1?: boolean;
+  /** kube-proxy's `conntrack.maxPerCore`; `0` on container-like machines, which cannot write `nf_conntrack_max`. @default undefined (kube-proxy's default) */
+  kubeProxyConntrackMaxPerCore?: number;
 }
 
 /** One server behind {@link ApiLoadBalancer}. */

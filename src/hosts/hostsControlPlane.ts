@@ -111,6 +111,9 @@ export class HostsControlPlane extends pulumi.ComponentResource {
         cniManifestUrl: args.cniManifestUrl,
         extraCertSans: args.extraCertSans,
         resetOnDelete: args.resetOnDelete,
+        ignorePreflightErrors: args.ignorePreflightErrors,
+        kubeletFailCgroupV1: args.kubeletFailCgroupV1,
+        kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
       },
       { parent: this },
     );

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { requireArgument, validated } from "../cluster/argumentError";
+import { requireNodeQuirks } from "../cluster/validateArgs";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
 import { validatePlacement } from "../topology";
 import { validateZones } from "../topology/checks";
@@ -111,6 +112,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   }
   requireArgument(args.virtualIp === undefined || lbHosts.length > 0, context, "virtualIp", "needs loadBalancerHosts (keepalived runs there). Remove it or give loadBalancerHosts.");
   checkVirtualIp(context, args);
+  requireNodeQuirks(context, args);
 
   const lists: [string, HostSpec[]][] = [
     ["controlPlaneHosts", args.controlPlaneHosts],

@@ -7,6 +7,7 @@
 #   coredns-<v>/bin:    coredns      (the tag kubeadm expects for each Kubernetes version)
 #   flannel-<v>/bin:    flanneld     (the test bed's CNI)
 #   pause-<v>/bin:      pause        (upstream's pause.c from the Kubernetes module, static)
+#   crictl-<v>/bin:     crictl       (kubeadm's preflight wants it, as the cri-tools package ships it)
 # usage: build-upstream.sh [all|kubernetes VERSION|etcd VERSION|coredns VERSION|flannel VERSION|pause VERSION]
 # env:   TESTBED_CACHE (default /var/cache/pulumi-k8s-ha-testbed); versions below.
 set -euo pipefail
@@ -19,6 +20,7 @@ ETCD_VERSIONS=${ETCD_VERSIONS:-"v3.6.5"}
 COREDNS_VERSIONS=${COREDNS_VERSIONS:-"v1.12.1 v1.12.0"}
 PAUSE_VERSIONS=${PAUSE_VERSIONS:-"3.10.1 3.10"}
 FLANNEL_VERSION=${FLANNEL_VERSION:-v0.27.4}
+CRICTL_VERSION=${CRICTL_VERSION:-v1.34.0}
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=local CGO_ENABLED=0
 export GOMODCACHE=${GOMODCACHE:-$CACHE/gomod} GOCACHE=${GOCACHE:-$CACHE/gocache}
 
@@ -82,6 +84,11 @@ build_flannel() { # $1=version $2=out
   mv "$2/bin/flannel" "$2/bin/flanneld"
 }
 
+build_crictl() { # $1=version $2=out
+  GOBIN="$2/bin" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$1" "sigs.k8s.io/cri-tools/cmd/crictl@$1"
+  "$2/bin/crictl" --version | grep -q "${1#v}"
+}
+
 build_pause() { # $1=version $2=out  (pause.c ships in the Kubernetes module: build/pause/linux)
   local dir
   dir=$(go mod download -json "k8s.io/kubernetes@$(echo "$K8S_VERSIONS" | awk '{print $1}')" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
@@ -98,8 +105,9 @@ case "${1:-all}" in
     for v in $K8S_VERSIONS; do done_or_build "kubernetes-$v" build_kubernetes "$v"; done
     for v in $COREDNS_VERSIONS; do done_or_build "coredns-$v" build_coredns "$v"; done
     done_or_build "flannel-$FLANNEL_VERSION" build_flannel "$FLANNEL_VERSION"
+    done_or_build "crictl-$CRICTL_VERSION" build_crictl "$CRICTL_VERSION"
     log "all in $((SECONDS - t0)) s; cache $(du -sh --exclude=gomod --exclude=gocache "$CACHE" | cut -f1) of binaries, $(du -sh "$CACHE" | cut -f1) with the Go caches"
     ;;
-  kubernetes|etcd|coredns|flannel|pause) done_or_build "$1-$2" "build_$1" "$2" ;;
-  *) echo "usage: $0 [all|kubernetes|etcd|coredns|flannel|pause VERSION]" >&2; exit 2 ;;
+  kubernetes|etcd|coredns|flannel|pause|crictl) done_or_build "$1-$2" "build_$1" "$2" ;;
+  *) echo "usage: $0 [all|kubernetes|etcd|coredns|flannel|pause|crictl VERSION]" >&2; exit 2 ;;
 esac

@@ -187,6 +187,21 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     expect(String(named(registrations, "r-cp-0-init").inputs.delete)).toContain("kubeadm reset --force");
   });
 
+  test("container-like machine settings reach kubeadm's config and command lines", async () => {
+    const cp = stackedControlPlane("q", { ignorePreflightErrors: ["SystemVerification"], kubeletFailCgroupV1: false, kubeProxyConntrackMaxPerCore: 0 });
+    await outputValue(cp.quorum);
+    expect(scriptText(named(registrations, "q-cp-0-init"))).toContain("--ignore-preflight-errors=SystemVerification");
+    expect(scriptText(named(registrations, "q-cp-1-join"))).toContain("--ignore-preflight-errors=SystemVerification");
+    const bundle = String(unwrapSecret(named(registrations, "q-cp-0-files").inputs.stdin));
+    const initConfig = bundle
+      .split("\n")
+      .map((line) => line.split(" "))
+      .find(([, path]) => path === "/etc/kubernetes/pulumi-k8s-ha/kubeadm-init.yaml");
+    const text = Buffer.from(initConfig?.[2] ?? "", "base64").toString("utf8");
+    expect(text).toContain("failCgroupV1: false");
+    expect(text).toContain("kind: KubeProxyConfiguration\nconntrack:\n  maxPerCore: 0");
+  });
+
   test('cniManifestUrl "" skips the CNI and the node readiness check', async () => {
     const cp = stackedControlPlane("n", { cniManifestUrl: "" });
     await outputValue(cp.quorum);
@@ -208,6 +223,8 @@ describe("KubeadmControlPlane rejects bad input before creating any child", () =
     ["overlapping CIDRs", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", /overlap/],
     ["bad cluster name", { clusterName: "Prod_1" }, "clusterName", /clusterName/],
     ["bad port", { apiServerPort: 70000 }, "apiServerPort", /apiServerPort/],
+    ["preflight all", { ignorePreflightErrors: ["all"] }, "ignorePreflightErrors[0]", /"all" is refused/],
+    ["fractional conntrack", { kubeProxyConntrackMaxPerCore: 0.5 }, "kubeProxyConntrackMaxPerCore", /integer >= 0/],
   ];
   test.each(cases)("%s -> error on %s", async (_label, extra, field, message) => {
     let error: any;

@@ -43,6 +43,9 @@ const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
   ["unknown topology", { etcdTopology: "sideways" as never }, "etcdTopology", '"sideways" is not a topology.'],
   ["bastion without user", { bastion: { host: "203.0.113.5", user: "", privateKey: HOST_KEY } }, "bastion.user", '"" is not a user name.'],
   ["http CNI", { cniManifestUrl: "http://example.com/cni.yaml" }, "cniManifestUrl", "must be an https URL"],
+  ["ignore every preflight check", { ignorePreflightErrors: ["SystemVerification", "all"] }, "ignorePreflightErrors[1]", '"all" is not a preflight check name. Name each check as kubeadm prints it'],
+  ["preflight check with a space", { ignorePreflightErrors: ["Num CPU"] }, "ignorePreflightErrors[0]", '"Num CPU" is not a preflight check name.'],
+  ["negative conntrack per core", { kubeProxyConntrackMaxPerCore: -1 }, "kubeProxyConntrackMaxPerCore", "-1 must be an integer >= 0 (0 leaves nf_conntrack_max alone)."],
   ["overlapping subnets", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", "overlap"],
   ["fractional gate timeout", { gateTimeoutSeconds: 1.5 }, "gateTimeoutSeconds", "1.5 is not a positive whole number of seconds."],
 ];

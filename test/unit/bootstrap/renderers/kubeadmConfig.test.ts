@@ -96,6 +96,19 @@ describe("renderKubeadmInitConfig", () => {
     });
   });
 
+  it("writes failCgroupV1 and a KubeProxyConfiguration only when asked (container-like machines)", () => {
+    const docs = documents(renderKubeadmInitConfig({ ...initOpts, kubeletFailCgroupV1: false, kubeProxyConntrackMaxPerCore: 0 }));
+    expect(docs.map((d) => d.kind)).toEqual(["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]);
+    expect(docs[2]).toEqual({ apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "systemd", failCgroupV1: false });
+    expect(docs[3]).toEqual({ apiVersion: "kubeproxy.config.k8s.io/v1alpha1", kind: "KubeProxyConfiguration", conntrack: { maxPerCore: 0 } });
+  });
+
+  it.each([[-1], [1.5]])("refuses kubeProxyConntrackMaxPerCore %p", (perCore) => {
+    expect(() => renderKubeadmInitConfig({ ...initOpts, kubeProxyConntrackMaxPerCore: perCore })).toThrow(
+      `kubeadm config: kubeProxyConntrackMaxPerCore must be an integer >= 0, got ${perCore}`,
+    );
+  });
+
   it.each([[undefined], [[]]])("uses stacked etcd for externalEtcdEndpoints %p", (endpoints) => {
     const [, cluster] = documents(renderKubeadmInitConfig({ ...initOpts, externalEtcdEndpoints: endpoints }));
     expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
