@@ -1,5 +1,6 @@
 import { posix } from "path";
 import { NodeRole } from "../topology/types";
+import { ETCD_VERSION, etcdInstallFunction } from "./etcdRelease";
 import { paths } from "./paths";
 import { toYaml } from "./yaml";
 
@@ -8,10 +9,6 @@ export const PREPARE_NODE_SCRIPT = "/usr/local/sbin/pulumi-k8s-ha-prepare-node";
 
 /** Keyring of the pkgs.k8s.io apt repository. */
 export const KUBERNETES_APT_KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg";
-
-/** Written before packages install so that the packaged `etcd.service` never starts with its default config. */
-const POLICY_RC_D = "/usr/sbin/policy-rc.d";
-const POLICY_RC_D_TAG = "pulumi-k8s-ha: keep the packaged etcd from starting";
 
 const STABLE_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
 const PUBLIC_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
@@ -23,6 +20,12 @@ export interface NodeCloudInitOptions {
   role: NodeRole;
   /** Kubernetes version without a leading `v`, e.g. `1.34.2`; selects the pkgs.k8s.io channel and pins the packages. */
   kubernetesVersion: string;
+  /**
+   * Upstream etcd release installed into /usr/local/bin (etcd members run it; every machine's quorum gate uses its
+   * etcdctl); one with pinned checksums in `ETCD_RELEASE_SHA256`.
+   * @default ETCD_VERSION ("v3.6.5")
+   */
+  etcdVersion?: string;
   /**
    * OpenSSH public keys (one per entry) authorised for the image's default user.
    * @default undefined (keys come from the cloud's own mechanism)
@@ -38,8 +41,8 @@ export interface NodeCloudInitOptions {
 /**
  * Renders the `#cloud-config` user data that prepares an Ubuntu machine: for a control plane, kernel
  * modules, sysctls, swap off, containerd with the systemd cgroup driver, and kubelet/kubeadm/kubectl from
- * pkgs.k8s.io pinned and held, plus etcdctl and jq for the quorum gate; for an etcd member, the distro
- * etcd packages with the packaged `etcd.service` kept stopped (the bootstrap installs its own unit).
+ * pkgs.k8s.io pinned and held, plus the pinned upstream etcdctl and jq for the quorum gate; for an etcd member,
+ * the pinned upstream etcd release (the bootstrap installs its own unit) and jq.
  * Every machine writes `paths.preparedMarker` last, so it exists only when all of it succeeded.
  *
  * @throws Error on a programming error (malformed version, host name or public key).
@@ -62,11 +65,24 @@ export function renderNodeCloudInit(opts: NodeCloudInitOptions): string {
     config.ssh_authorized_keys = [...opts.sshAuthorizedKeys];
   }
   config.package_update = true;
-  const preparation = renderNodePreparation({ role: opts.role, kubernetesVersion: opts.kubernetesVersion });
+  const preparation = renderNodePreparation({ role: opts.role, kubernetesVersion: opts.kubernetesVersion, etcdVersion: opts.etcdVersion });
   config.packages = preparation.packages;
   config.write_files = preparation.files.map((f) => file(f.path, f.content, f.permissions));
   config.runcmd = [[PREPARE_NODE_SCRIPT]];
   return `#cloud-config\n${toYaml(config)}`;
+}
+
+/** Options of {@link renderNodePreparation}: the public subset of {@link NodeCloudInitOptions} that shapes the machine. */
+export interface NodePreparationOptions {
+  /** What the machine runs: a kubeadm control plane, or a member of an external etcd cluster. */
+  role: NodeRole;
+  /** Kubernetes version without a leading `v`, e.g. `1.34.2`. */
+  kubernetesVersion: string;
+  /**
+   * Upstream etcd release installed into /usr/local/bin; one with pinned checksums in `ETCD_RELEASE_SHA256`.
+   * @default ETCD_VERSION ("v3.6.5")
+   */
+  etcdVersion?: string;
 }
 
 /** What preparing a machine takes: packages, files (the preparation script among them), then running that script. */
@@ -81,13 +97,14 @@ export interface NodePreparation {
  * The machine preparation the node cloud-init performs, as plain data, so machines without cloud-init (your own
  * hosts) get exactly the same packages, files and {@link PREPARE_NODE_SCRIPT}.
  *
- * @throws Error on a malformed Kubernetes version.
+ * @throws Error on a malformed Kubernetes version, or an etcd version without pinned checksums.
  */
-export function renderNodePreparation(opts: { role: NodeRole; kubernetesVersion: string }): NodePreparation {
+export function renderNodePreparation(opts: NodePreparationOptions): NodePreparation {
   const [major, minor] = stableVersion(opts.kubernetesVersion);
+  const installEtcd = etcdInstallFunction({ version: opts.etcdVersion ?? ETCD_VERSION });
   if (opts.role === "control-plane") {
     return {
-      packages: ["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "etcd-client", "jq"],
+      packages: ["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "jq"],
       files: [
         { path: "/etc/modules-load.d/k8s.conf", content: "overlay\nbr_netfilter\n", permissions: "0644" },
         {
@@ -95,16 +112,13 @@ export function renderNodePreparation(opts: { role: NodeRole; kubernetesVersion:
           content: "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
           permissions: "0644",
         },
-        { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion), permissions: "0755" },
+        { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion, installEtcd), permissions: "0755" },
       ],
     };
   }
   return {
-    packages: ["etcd-server", "etcd-client", "jq"],
-    files: [
-      { path: POLICY_RC_D, content: etcdPolicyRcD(), permissions: "0755" },
-      { path: PREPARE_NODE_SCRIPT, content: etcdScript(), permissions: "0755" },
-    ],
+    packages: ["ca-certificates", "curl", "jq"],
+    files: [{ path: PREPARE_NODE_SCRIPT, content: etcdScript(installEtcd), permissions: "0755" }],
   };
 }
 
@@ -135,11 +149,12 @@ function markerLines(): string {
   return `install -d -m 0755 ${posix.dirname(paths.preparedMarker)}\ndate -u +%Y-%m-%dT%H:%M:%SZ > ${paths.preparedMarker}\n`;
 }
 
-/** Control-plane preparation: kernel, swap, containerd, pinned Kubernetes packages, marker. */
-function controlPlaneScript(minorVersion: string, version: string): string {
+/** Control-plane preparation: kernel, swap, containerd, pinned Kubernetes packages, pinned etcdctl, marker. */
+function controlPlaneScript(minorVersion: string, version: string, installEtcd: string): string {
   const pinned = ["kubelet", "kubeadm", "kubectl"].map((pkg) => `'${pkg}=${version}-*'`).join(" ");
   return (
     SCRIPT_HEAD +
+    `${installEtcd}\n` +
     "modprobe overlay\n" +
     "modprobe br_netfilter\n" +
     "sysctl --system\n" +
@@ -156,21 +171,22 @@ function controlPlaneScript(minorVersion: string, version: string): string {
     `DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-change-held-packages ${pinned}\n` +
     "apt-mark hold kubelet kubeadm kubectl\n" +
     "systemctl enable kubelet\n" +
+    "install_etcd\n" +
     markerLines()
   );
 }
 
-/** policy-rc.d that refuses to start the packaged etcd while the packages install (other services start). */
-function etcdPolicyRcD(): string {
-  return `#!/bin/sh\n# ${POLICY_RC_D_TAG}; removed by ${PREPARE_NODE_SCRIPT}.\ncase "$1" in\n  etcd | etcd.service) exit 101 ;;\nesac\nexit 0\n`;
-}
-
-/** etcd-member preparation: stop and mask the packaged etcd.service for good, drop the policy, marker. */
-function etcdScript(): string {
+/**
+ * etcd-member preparation: the pinned etcd release, its root-only state directory, any distro `etcd.service` (a
+ * machine of your own may have one) stopped and masked so it never takes the ports, marker.
+ */
+function etcdScript(installEtcd: string): string {
   return (
     SCRIPT_HEAD +
+    `${installEtcd}\n` +
+    "install_etcd\n" +
+    "install -d -m 0700 /var/lib/etcd\n" +
     "systemctl mask --now etcd.service\n" +
-    `if grep -qs '${POLICY_RC_D_TAG}' ${POLICY_RC_D}; then rm -f ${POLICY_RC_D}; fi\n` +
     markerLines()
   );
 }

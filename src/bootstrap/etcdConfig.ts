@@ -8,11 +8,8 @@ export const ETCD_CLIENT_PORT = 2379;
 /** etcd peer port. */
 export const ETCD_PEER_PORT = 2380;
 
-/** Default data directory: a child of the distro's `/var/lib/etcd` (owned by the `etcd` user). */
+/** Default data directory: a child of `/var/lib/etcd` (made root-only by the node preparation). */
 export const ETCD_DATA_DIR = "/var/lib/etcd/data";
-
-/** The etcd binary of the Debian/Ubuntu `etcd-server` package. */
-const ETCD_BINARY = "/usr/bin/etcd";
 
 /** One member of a static etcd cluster. */
 export interface EtcdMember {
@@ -58,8 +55,9 @@ export interface EtcdSystemdUnitOptions {
    */
   configFile?: string;
   /**
-   * User etcd runs as; it must be able to read the key files and write the data directory.
-   * @default "etcd" (created by the distro package, owner of /var/lib/etcd)
+   * User etcd runs as; it must exist, read the key files (root-only, as the place-files step writes them) and write
+   * the data directory.
+   * @default "root" (the upstream release creates no user, unlike the distro packages)
    */
   user?: string;
 }
@@ -81,7 +79,7 @@ export function renderEtcdInitialCluster(members: readonly EtcdMember[]): string
 }
 
 /**
- * Renders the YAML file read by `etcd --config-file` (etcd 3.4/3.5): static bootstrap from the member
+ * Renders the YAML file read by `etcd --config-file` (etcd 3.4 to 3.6): static bootstrap from the member
  * list, TLS with client-certificate authentication for clients and peers, clients served on the member
  * address and on 127.0.0.1 (for the local `etcdctl` of health checks; the server certificate needs a
  * 127.0.0.1 SAN).
@@ -136,14 +134,14 @@ export function renderEtcdConfigFile(opts: EtcdMemberConfigOptions): string {
 }
 
 /**
- * Renders the systemd unit `paths.etcdUnitName` (`pulumi-k8s-ha-etcd.service`) that runs
- * `/usr/bin/etcd --config-file <file>` (Type=notify: the unit is active once the member has joined the
- * cluster and serves clients). It is not `etcd.service`, so it never fights the distro's unit, which the
- * node cloud-init masks.
+ * Renders the systemd unit `paths.etcdUnitName` (`pulumi-k8s-ha-etcd.service`) that runs the pinned upstream
+ * release, `/usr/local/bin/etcd --config-file <file>` (`paths.etcdBinary`). Type=notify: the unit is active once
+ * the member has joined the cluster and serves clients. It is not `etcd.service`, so it never fights a distro
+ * unit, which the node preparation masks.
  */
 export function renderEtcdSystemdUnit(opts: EtcdSystemdUnitOptions = {}): string {
   const configFile = opts.configFile ?? paths.etcdConfigFile;
-  const user = opts.user ?? "etcd";
+  const user = opts.user ?? "root";
   requireAbsolute("configFile", configFile);
   if (!/^[a-z_][a-z0-9_-]*$/.test(user)) {
     throw new Error(`etcd config: user must be a plain user name, got "${user}"`);
@@ -158,7 +156,7 @@ export function renderEtcdSystemdUnit(opts: EtcdSystemdUnitOptions = {}): string
     "[Service]",
     "Type=notify",
     `User=${user}`,
-    `ExecStart=${ETCD_BINARY} --config-file ${configFile}`,
+    `ExecStart=${paths.etcdBinary} --config-file ${configFile}`,
     "Restart=always",
     "RestartSec=5",
     "LimitNOFILE=65536",

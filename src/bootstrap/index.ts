@@ -3,4 +3,5 @@ export * from "./fileBundle";
 export * from "./kubeadmConfig";
 export * from "./cloudInit";
 export * from "./etcdConfig";
+export * from "./etcdRelease";
 export * from "./scripts";

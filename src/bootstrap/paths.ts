@@ -20,6 +20,10 @@ export const paths = {
   /** The initial cluster `etcdctl member add` returned, once this member was added to a running cluster. */
   etcdJoinedFile: "/var/lib/pulumi-k8s-ha/etcd-joined-initial-cluster",
   etcdPkiDir: "/etc/etcd/pki",
+  /** The upstream etcd release's programs (see `etcdRelease.ts`): the etcd unit, the start, membership and gate steps use these. */
+  etcdBinary: "/usr/local/bin/etcd",
+  etcdctlBinary: "/usr/local/bin/etcdctl",
+  etcdutlBinary: "/usr/local/bin/etcdutl",
   etcdUnitFile: "/etc/systemd/system/pulumi-k8s-ha-etcd.service",
   etcdUnitName: "pulumi-k8s-ha-etcd.service",
   etcdLog: "/var/log/pulumi-k8s-ha/etcd.log",

@@ -28,6 +28,7 @@ export function etcdStartScript(options: EtcdStartOptions = {}): string {
   return bashScript(
     "start the external etcd member (idempotent; joins a running cluster as learner, then voter)",
     {
+      ETCD: paths.etcdBinary,
       CONFIG_FILE: paths.etcdConfigFile,
       RUN_CONFIG_FILE: paths.etcdRunConfigFile,
       JOINED_FILE: paths.etcdJoinedFile,
@@ -47,6 +48,7 @@ export function etcdStartScript(options: EtcdStartOptions = {}): string {
 const START_BODY = bashBraces(String.raw`
 mkdir -p "$(dirname "$LOG_FILE")" "$(dirname "$CHECKSUM_FILE")" "$(dirname "$JOINED_FILE")"
 [ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
+[ -x "$ETCD" ] || { echo "$ETCD missing: the node preparation installs the pinned etcd release there" >&2; exit 1; }
 setting() { sed -n "s/^$1: *//p" "$CONFIG_FILE"; }
 settings="$(grep -v '^initial-cluster' "$CONFIG_FILE" | sha256sum | cut -d' ' -f1)"
 previous="$(cat "$CHECKSUM_FILE" 2>/dev/null || true)"
@@ -106,7 +108,7 @@ else
       kill "$pid"
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
-    setsid etcd --config-file "$RUN_CONFIG_FILE" </dev/null >>"$LOG_FILE" 2>&1 &
+    setsid "$ETCD" --config-file "$RUN_CONFIG_FILE" </dev/null >>"$LOG_FILE" 2>&1 &
     echo "etcd started (pid $!)"
   fi
 fi

@@ -1,3 +1,5 @@
+import { paths } from "../paths";
+
 /** Quotes a value for POSIX shells: the result is one word whatever the value holds. */
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -53,14 +55,15 @@ export function scriptOfRootCommand(command: string): string {
 }
 
 /**
- * Bash function `etcdctl_at ENDPOINTS ARGS...`: etcdctl (v3 API) against the comma-separated client URLs with the
- * script's `CA_FILE`, `CERT_FILE` and `KEY_FILE`, short timeouts (dial 1 s, command 2 s). A caller that needs
- * longer passes its own `--command-timeout` among ARGS: the later flag wins.
+ * Bash function `etcdctl_at ENDPOINTS ARGS...`: the pinned upstream etcdctl (`paths.etcdctlBinary`, v3 API, the
+ * only API since 3.4; `ETCDCTL_API` is not set, etcdctl 3.6 warns about it) against the comma-separated client URLs
+ * with the script's `CA_FILE`, `CERT_FILE` and `KEY_FILE`, short timeouts (dial 1 s, command 2 s). A caller that
+ * needs longer passes its own `--command-timeout` among ARGS: the later flag wins.
  */
 export const ETCDCTL_AT = `etcdctl_at() {
   local endpoints="$1"
   shift
-  ETCDCTL_API=3 etcdctl --endpoints="$endpoints" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \\
+  ${paths.etcdctlBinary} --endpoints="$endpoints" --cacert="$CA_FILE" --cert="$CERT_FILE" --key="$KEY_FILE" \\
     --dial-timeout=1s --command-timeout=2s "$@"
 }`;
 

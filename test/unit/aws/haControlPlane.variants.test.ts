@@ -29,7 +29,7 @@ describe.each([false, true])("external etcd (preview: %s)", (preview) => {
       ["ext-etcd-1", "ext-private-1-id", "t3.small", ["ext-etcd-id"]],
       ["ext-etcd-2", "ext-private-2-id", "t3.small", ["ext-etcd-id"]],
     ]);
-    expect(named(recorder, INSTANCE, "ext-etcd-0").inputs.userData).toContain("etcd-server");
+    expect(named(recorder, INSTANCE, "ext-etcd-0").inputs.userData).toContain("install_etcd");
   });
 
   test("etcd ports: 2379 from control planes (and members), 2380 only between members; none on control planes", () => {

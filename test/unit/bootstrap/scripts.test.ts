@@ -89,6 +89,20 @@ describe("bootstrap step scripts", () => {
     expect(script).not.toContain("undefined");
   });
 
+  test.each(["etcdStart", "etcdStartJoining", "etcdStop", "quorumGate", "quorumGateWithApi", "etcdMembership"])(
+    "%s calls etcd and etcdctl only at the pinned release's path",
+    (name) => {
+      const script = scripts[name];
+      const code = script.split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
+      expect(code).not.toMatch(/(^|[\s;|&(])etcdctl\s/m);
+      expect(code).not.toMatch(/(^|[\s;|&(])etcd\s+--/m);
+      expect(script).not.toContain("ETCDCTL_API");
+      if (name !== "etcdStop") {
+        expect(script).toMatch(name.startsWith("etcdStart") ? /readonly ETCD='\/usr\/local\/bin\/etcd'/ : /\/usr\/local\/bin\/etcdctl --endpoints=/);
+      }
+    },
+  );
+
   test("shellQuote survives quotes, spaces and dollar signs", () => {
     const value = `it's $HOME "x" \`y\``;
     expect(execFileSync("bash", ["-c", `printf %s ${shellQuote(value)}`], { encoding: "utf8" })).toBe(value);

@@ -134,7 +134,7 @@ describe("HostsControlPlane load-balancer and preparation variants", () => {
     const prepared = new hosts.HostsControlPlane("extp", validArgs({ etcdTopology: "external", etcdHosts: hostSpecs("etcd", 3, 3) }));
     await outputValue(prepared.quorum);
     const etcdPrepare = scriptOf("extp-etcd-1-prepare");
-    expect(etcdPrepare).toContain("readonly PACKAGES='etcd-server etcd-client jq'");
+    expect(etcdPrepare).toContain("readonly PACKAGES='ca-certificates curl jq'");
     expect(etcdPrepare).not.toContain("containerd");
   });
 

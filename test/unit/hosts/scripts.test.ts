@@ -56,7 +56,7 @@ test("the preparation step embeds the same files the node cloud-init writes, and
   for (const file of etcdPreparation.files) {
     expect(script).toContain(`${file.permissions} ${file.path} ${Buffer.from(file.content).toString("base64")}`);
   }
-  expect(script).toContain("readonly PACKAGES='etcd-server etcd-client jq'");
+  expect(script).toContain("readonly PACKAGES='ca-certificates curl jq'");
   expect(script).toContain("readonly REQUIRE_SYSTEMD='false'");
   expect(script).toContain("already prepared");
 });

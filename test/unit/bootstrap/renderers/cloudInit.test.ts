@@ -4,6 +4,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { parse } from "yaml";
 import { paths } from "../../../../src/bootstrap/paths";
+import { etcdInstallFunction } from "../../../../src/bootstrap/etcdRelease";
 import {
   NodeCloudInitOptions,
   PREPARE_NODE_SCRIPT,
@@ -81,7 +82,7 @@ describe("renderNodeCloudInit", () => {
 
   it("prepares a control plane: packages, kernel files, containerd, pinned Kubernetes packages", () => {
     const { config, files } = parsed({ role: "control-plane", kubernetesVersion: "1.34.2" });
-    expect(config.packages).toEqual(["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "etcd-client", "jq"]);
+    expect(config.packages).toEqual(["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "jq"]);
     expect(files.get("/etc/modules-load.d/k8s.conf")!.content).toBe("overlay\nbr_netfilter\n");
     expect(files.get("/etc/sysctl.d/99-kubernetes.conf")!.content).toBe(
       "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
@@ -99,6 +100,7 @@ describe("renderNodeCloudInit", () => {
       "DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-change-held-packages 'kubelet=1.34.2-*' 'kubeadm=1.34.2-*' 'kubectl=1.34.2-*'",
       "apt-mark hold kubelet kubeadm kubectl",
       "systemctl enable kubelet",
+      "install_etcd",
     ]) {
       expect(script.split("\n")).toContain(line);
     }
@@ -126,26 +128,34 @@ describe("renderNodeCloudInit", () => {
     expect(text).not.toContain("v1.34");
   });
 
-  it("prepares an etcd member: distro etcd packages, the packaged service kept off", () => {
+  it("prepares an etcd member: the pinned upstream etcd release, no distro etcd package, any distro unit masked", () => {
     const { config, files } = parsed({ role: "etcd", kubernetesVersion: "1.34.2" });
-    expect(config.packages).toEqual(["etcd-server", "etcd-client", "jq"]);
-    const policy = files.get("/usr/sbin/policy-rc.d")!;
-    expect(policy.permissions).toBe("0755");
+    expect(config.packages).toEqual(["ca-certificates", "curl", "jq"]);
+    expect([...files.keys()]).toEqual([PREPARE_NODE_SCRIPT]);
     const script = files.get(PREPARE_NODE_SCRIPT)!.content;
-    expect(script).toContain("systemctl mask --now etcd.service\n");
-    expect(script).toContain("then rm -f /usr/sbin/policy-rc.d; fi\n");
+    expect(script).toContain(etcdInstallFunction());
+    const lines = script.split("\n");
+    expect(lines.slice(lines.indexOf("install_etcd"), lines.indexOf("install_etcd") + 3)).toEqual([
+      "install_etcd",
+      "install -d -m 0700 /var/lib/etcd",
+      "systemctl mask --now etcd.service",
+    ]);
     expect(script).not.toContain("kubeadm");
     expect(files.has("/etc/sysctl.d/99-kubernetes.conf")).toBe(false);
   });
 
-  it("writes a policy-rc.d that forbids starting etcd only", () => {
-    const policy = parsed({ role: "etcd", kubernetesVersion: "1.34.2" }).files.get("/usr/sbin/policy-rc.d")!.content;
-    const file = join(dir, "policy-rc.d");
-    writeFileSync(file, policy);
-    expect(run("sh", [file, "etcd", "start"]).status).toBe(101);
-    expect(run("sh", [file, "etcd.service", "start"]).status).toBe(101);
-    expect(run("sh", [file, "ssh", "restart"]).status).toBe(0);
-    expect(run("shellcheck", [file]).output).toBe("");
+  it.each(["control-plane", "etcd"] as const)("the %s preparation installs no distro etcd (too old for kubeadm 1.34)", (role) => {
+    const text = renderNodeCloudInit({ role, kubernetesVersion: "1.34.2" });
+    expect(text).not.toMatch(/etcd-server|etcd-client|policy-rc\.d/);
+    expect(parsed({ role, kubernetesVersion: "1.34.2" }).files.get(PREPARE_NODE_SCRIPT)!.content).toContain(
+      "local version='v3.6.5' bin_dir='/usr/local/bin'",
+    );
+  });
+
+  it("installs another pinned etcd release when asked, and refuses one without pinned sums", () => {
+    expect(() => renderNodeCloudInit({ role: "etcd", kubernetesVersion: "1.34.2", etcdVersion: "v3.5.24" })).toThrow(
+      /no pinned SHA-256 for etcd v3\.5\.24/,
+    );
   });
 
   it("sets hostname and keys only when given", () => {
