@@ -60,6 +60,12 @@ export interface EtcdSystemdUnitOptions {
    * @default "root" (the upstream release creates no user, unlike the distro packages)
    */
   user?: string;
+  /**
+   * Bound on the member's start, in seconds (systemd `TimeoutStartSec`). etcd notifies systemd only once it has
+   * joined a quorum, which needs its peers; systemd's default of 90 s failed members prepared further apart.
+   * @default undefined (`infinity`: a member waits for its peers as long as it takes; the etcd gate bounds the bootstrap)
+   */
+  startTimeoutSeconds?: number;
 }
 
 /** `https://<address>:2379`, bracketing an IPv6 address. */
@@ -136,12 +142,17 @@ export function renderEtcdConfigFile(opts: EtcdMemberConfigOptions): string {
 /**
  * Renders the systemd unit `paths.etcdUnitName` (`pulumi-k8s-ha-etcd.service`) that runs the pinned upstream
  * release, `/usr/local/bin/etcd --config-file <file>` (`paths.etcdBinary`). Type=notify: the unit is active once
- * the member has joined the cluster and serves clients. It is not `etcd.service`, so it never fights a distro
- * unit, which the node preparation masks.
+ * the member has joined the cluster and serves clients, so the start is not bounded by default (see
+ * `startTimeoutSeconds`); a crashed member is restarted after 5 s. It is not `etcd.service`, so it never fights a
+ * distro unit, which the node preparation masks.
  */
 export function renderEtcdSystemdUnit(opts: EtcdSystemdUnitOptions = {}): string {
   const configFile = opts.configFile ?? paths.etcdConfigFile;
   const user = opts.user ?? "root";
+  const startTimeout = opts.startTimeoutSeconds;
+  if (startTimeout !== undefined && !(Number.isInteger(startTimeout) && startTimeout > 0)) {
+    throw new Error(`etcd config: startTimeoutSeconds must be a positive whole number, got ${startTimeout}`);
+  }
   requireAbsolute("configFile", configFile);
   if (!/^[a-z_][a-z0-9_-]*$/.test(user)) {
     throw new Error(`etcd config: user must be a plain user name, got "${user}"`);
@@ -157,7 +168,8 @@ export function renderEtcdSystemdUnit(opts: EtcdSystemdUnitOptions = {}): string
     "Type=notify",
     `User=${user}`,
     `ExecStart=${paths.etcdBinary} --config-file ${configFile}`,
-    "Restart=always",
+    `TimeoutStartSec=${startTimeout === undefined ? "infinity" : startTimeout}`,
+    "Restart=on-failure",
     "RestartSec=5",
     "LimitNOFILE=65536",
     "",

@@ -10,6 +10,13 @@ export interface EtcdStartOptions {
   joinRunningCluster?: boolean;
   /** How long to keep asking etcd to add, then promote, this member, in seconds. @default 180 */
   joinTimeoutSeconds?: number;
+  /**
+   * With systemd: how long to watch the unit after starting it, in seconds. The unit is `Type=notify` and becomes
+   * active only once the member is part of a quorum, which on a first bring-up needs its peers: a member still
+   * starting after this long is left starting (the etcd gate waits for the cluster); only a failed unit fails the
+   * step. @default 30
+   */
+  startWaitSeconds?: number;
 }
 
 /**
@@ -22,7 +29,8 @@ export interface EtcdStartOptions {
  * Idempotent: a running member whose settings are unchanged is left alone; changed settings restart it (data
  * kept). `initial-cluster*` lines are not settings: etcd reads them only on its first start, so adding members
  * never restarts the running ones. Uses systemd where it runs, else a detached process (containers and the
- * integration test hosts have no systemd).
+ * integration test hosts have no systemd). With systemd the unit is started without blocking on its readiness
+ * (see `startWaitSeconds`): members prepared minutes apart each wait for the others without failing their step.
  */
 export function etcdStartScript(options: EtcdStartOptions = {}): string {
   return bashScript(
@@ -40,6 +48,7 @@ export function etcdStartScript(options: EtcdStartOptions = {}): string {
       KEY_FILE: `${paths.etcdPkiDir}/server.key`,
       JOIN_RUNNING_CLUSTER: options.joinRunningCluster ?? false,
       JOIN_TIMEOUT_SECONDS: options.joinTimeoutSeconds ?? 180,
+      START_WAIT_SECONDS: options.startWaitSeconds ?? 30,
     },
     START_BODY,
   );
@@ -85,6 +94,25 @@ if [ "$JOIN_RUNNING_CLUSTER" = true ] && [ ! -d "$data_dir/member" ] && [ ! -f "
 fi
 write_run_config
 
+# The unit is Type=notify: systemd calls it active only once the member serves as part of a quorum, which on a
+# first bring-up needs its peers (started by their own steps, possibly minutes apart). So never block on it: start
+# without waiting, watch a bounded while, and leave a member that is still starting to the etcd gate.
+wait_for_unit() {
+  local state=""
+  for _ in $(seq 1 "$START_WAIT_SECONDS"); do
+    state="$(systemctl is-active "$UNIT" || true)"
+    case "$state" in
+      active) echo "etcd $1 by systemd"; return 0 ;;
+      failed)
+        echo "etcd failed to start on $(hostname); last lines of its journal:" >&2
+        journalctl -u "$UNIT" -n 20 --no-pager >&2 || true
+        return 1 ;;
+    esac
+    sleep 1
+  done
+  echo "etcd $1 by systemd and still $state after $START_WAIT_SECONDS s: waiting for its peers to form a quorum (the etcd gate waits for the cluster)"
+}
+
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   if systemctl is-active --quiet "$UNIT"; then
@@ -92,11 +120,13 @@ if [ -d /run/systemd/system ]; then
       echo "etcd already running with this configuration"
     else
       echo "etcd configuration changed: restarting (data kept)"
-      systemctl restart "$UNIT"
+      systemctl restart --no-block "$UNIT"
+      wait_for_unit restarted
     fi
   else
-    systemctl enable --now "$UNIT"
-    echo "etcd started by systemd"
+    systemctl enable --quiet "$UNIT"
+    systemctl start --no-block "$UNIT"
+    wait_for_unit started
   fi
 else
   pid="$(pgrep -f -- "etcd --config-file $RUN_CONFIG_FILE" | head -n 1 || true)"

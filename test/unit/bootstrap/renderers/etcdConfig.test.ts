@@ -134,7 +134,8 @@ describe("renderEtcdSystemdUnit", () => {
         "Type=notify",
         "User=root",
         "ExecStart=/usr/local/bin/etcd --config-file /etc/etcd/etcd.conf.yml",
-        "Restart=always",
+        "TimeoutStartSec=infinity",
+        "Restart=on-failure",
         "RestartSec=5",
         "LimitNOFILE=65536",
         "",
@@ -152,6 +153,17 @@ describe("renderEtcdSystemdUnit", () => {
   });
 
   it.each([
+    [undefined, "TimeoutStartSec=infinity"],
+    [600, "TimeoutStartSec=600"],
+  ])("bounds the start (startTimeoutSeconds %p) with %s, never systemd's 90 s default", (startTimeoutSeconds, line) => {
+    const lines = renderEtcdSystemdUnit({ startTimeoutSeconds }).split("\n");
+    expect(lines.filter((l) => l.startsWith("TimeoutStartSec="))).toEqual([line]);
+    expect(lines).toEqual(expect.arrayContaining(["Type=notify", "Restart=on-failure", "RestartSec=5"]));
+  });
+
+  it.each([
+    [{ startTimeoutSeconds: 0 }, "etcd config: startTimeoutSeconds must be a positive whole number, got 0"],
+    [{ startTimeoutSeconds: 1.5 }, "etcd config: startTimeoutSeconds must be a positive whole number, got 1.5"],
     [{ configFile: "etcd.yml" }, 'etcd config: configFile must be an absolute path without spaces, got "etcd.yml"'],
     [{ user: "etcd; rm" }, 'etcd config: user must be a plain user name, got "etcd; rm"'],
   ])("throws on %p", (given, message) => {
