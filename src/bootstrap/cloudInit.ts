@@ -1,5 +1,6 @@
 import { posix } from "path";
 import { NodeRole } from "../topology/types";
+import { CONTAINERD_CONFIG_FILE, renderContainerdConfig } from "./containerdConfig";
 import { ETCD_VERSION, etcdInstallFunction } from "./etcdRelease";
 import { paths } from "./paths";
 import { toYaml } from "./yaml";
@@ -40,7 +41,8 @@ export interface NodeCloudInitOptions {
 
 /**
  * Renders the `#cloud-config` user data that prepares an Ubuntu machine: for a control plane, kernel
- * modules, sysctls, swap off, containerd with the systemd cgroup driver, and kubelet/kubeadm/kubectl from
+ * modules, sysctls, swap off, containerd with its configuration written as a file ({@link renderContainerdConfig}:
+ * the systemd cgroup driver, kubeadm's pause image, the CNI directories), and kubelet/kubeadm/kubectl from
  * pkgs.k8s.io pinned and held, plus the pinned upstream etcdctl and jq for the quorum gate; for an etcd member,
  * the pinned upstream etcd release (the bootstrap installs its own unit) and jq.
  * Every machine writes `paths.preparedMarker` last, so it exists only when all of it succeeded.
@@ -112,6 +114,7 @@ export function renderNodePreparation(opts: NodePreparationOptions): NodePrepara
           content: "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
           permissions: "0644",
         },
+        { path: CONTAINERD_CONFIG_FILE, content: renderContainerdConfig({ kubernetesVersion: opts.kubernetesVersion }), permissions: "0644" },
         { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion, installEtcd), permissions: "0755" },
       ],
     };
@@ -160,9 +163,8 @@ function controlPlaneScript(minorVersion: string, version: string, installEtcd: 
     "sysctl --system\n" +
     "swapoff -a\n" +
     "sed -ri '/^[^#].*[[:space:]]swap[[:space:]]/s/^/#/' /etc/fstab\n" +
-    "install -d -m 0755 /etc/containerd\n" +
-    "containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml\n" +
-    "grep -q 'SystemdCgroup = true' /etc/containerd/config.toml\n" +
+    // The configuration was written as a file (renderContainerdConfig); packages keep it (--force-confold).
+    `grep -q '^  SystemdCgroup = true$' ${CONTAINERD_CONFIG_FILE}\n` +
     "systemctl restart containerd\n" +
     "install -d -m 0755 /etc/apt/keyrings\n" +
     `curl -fsSL https://pkgs.k8s.io/core:/stable:/v${minorVersion}/deb/Release.key | gpg --batch --yes --dearmor -o ${KUBERNETES_APT_KEYRING}\n` +

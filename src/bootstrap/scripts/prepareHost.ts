@@ -64,7 +64,8 @@ if [ "\${#missing[@]}" -gt 0 ]; then
   echo "installing \${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q "\${missing[@]}"
+  # A file written above may be a package's conffile (a runtime's config.toml): keep ours, never prompt.
+  apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "\${missing[@]}"
 else
   echo "packages present: \${PACKAGES:-none}"
 fi

@@ -60,3 +60,12 @@ test("the preparation step embeds the same files the node cloud-init writes, and
   expect(script).toContain("readonly REQUIRE_SYSTEMD='false'");
   expect(script).toContain("already prepared");
 });
+
+test("an own control plane gets containerd's configuration file, and installing containerd afterwards keeps it", () => {
+  const preparation = renderNodePreparation({ role: "control-plane", kubernetesVersion: "1.34.2" });
+  const config = preparation.files.find((f) => f.path === "/etc/containerd/config.toml")!;
+  expect(config.content).toContain('  sandbox_image = "registry.k8s.io/pause:3.10.1"\n');
+  const script = prepareHostScript({ ...preparation, run: "/usr/local/sbin/pulumi-k8s-ha-prepare-node" });
+  expect(script).toContain(`0644 /etc/containerd/config.toml ${Buffer.from(config.content).toString("base64")}`);
+  expect(script).toContain("-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold");
+});

@@ -4,6 +4,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { parse } from "yaml";
 import { paths } from "../../../../src/bootstrap/paths";
+import { renderContainerdConfig } from "../../../../src/bootstrap/containerdConfig";
 import { etcdInstallFunction } from "../../../../src/bootstrap/etcdRelease";
 import {
   NodeCloudInitOptions,
@@ -93,7 +94,7 @@ describe("renderNodeCloudInit", () => {
       "modprobe br_netfilter",
       "sysctl --system",
       "swapoff -a",
-      "containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml",
+      "grep -q '^  SystemdCgroup = true$' /etc/containerd/config.toml",
       "systemctl restart containerd",
       "curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key | gpg --batch --yes --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg",
       "echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.34/deb/ /' > /etc/apt/sources.list.d/kubernetes.list",
@@ -104,9 +105,26 @@ describe("renderNodeCloudInit", () => {
     ]) {
       expect(script.split("\n")).toContain(line);
     }
+    expect(script).not.toContain("containerd config default");
     // The key is fetched before the source that needs it is added, and both before apt-get update.
     expect(script.indexOf("Release.key")).toBeLessThan(script.indexOf("kubernetes.list"));
     expect(script.indexOf("kubernetes.list")).toBeLessThan(script.indexOf("apt-get update"));
+  });
+
+  it.each([
+    ["1.34.2", "registry.k8s.io/pause:3.10.1"],
+    ["1.33.6", "registry.k8s.io/pause:3.10"],
+  ])("writes containerd's configuration for %s as a file (sandbox %s), before the script restarts containerd", (version, pause) => {
+    const { files } = parsed({ role: "control-plane", kubernetesVersion: version });
+    const config = files.get("/etc/containerd/config.toml")!;
+    expect(config).toEqual({
+      path: "/etc/containerd/config.toml",
+      content: renderContainerdConfig({ kubernetesVersion: version }),
+      owner: "root:root",
+      permissions: "0644",
+    });
+    expect(config.content).toContain(`  sandbox_image = "${pause}"\n`);
+    expect([...files.keys()].pop()).toBe(PREPARE_NODE_SCRIPT);
   });
 
   it("comments out swap lines of fstab, once, and leaves other lines alone", () => {
