@@ -79,7 +79,7 @@ export interface CloudControlPlaneArgs {
   podSubnet?: string;
   /** Service network CIDR; must not overlap the machines' network. @default "10.96.0.0/12" */
   serviceSubnet?: string;
-  /** CNI manifest applied after `kubeadm init`; `""` skips it. @default Calico v3.29.1 */
+  /** CNI manifest applied after `kubeadm init`; `""` skips it. @default Calico v3.31.6 (its manifests/calico.yaml) */
   cniManifestUrl?: string;
   /** Extra subject alternative names for the API server certificate (e.g. a DNS name of the load balancer). @default [] */
   extraCertSans?: pulumi.Input<string>[];

@@ -202,6 +202,14 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     expect(text).toContain("kind: KubeProxyConfiguration\nconntrack:\n  maxPerCore: 0");
   });
 
+  test("the default CNI is a Calico release tested with Kubernetes 1.34 (3.31), applied after init", async () => {
+    const cp = stackedControlPlane("c");
+    await outputValue(cp.quorum);
+    expect(scriptText(named(registrations, "c-cni"))).toContain(
+      "readonly MANIFEST_URL='https://raw.githubusercontent.com/projectcalico/calico/v3.31.6/manifests/calico.yaml'",
+    );
+  });
+
   test('cniManifestUrl "" skips the CNI and the node readiness check', async () => {
     const cp = stackedControlPlane("n", { cniManifestUrl: "" });
     await outputValue(cp.quorum);
