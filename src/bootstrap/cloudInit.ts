@@ -1,5 +1,6 @@
 import { posix } from "path";
 import { NodeRole } from "../topology/types";
+import { aptFunctions } from "./apt";
 import { CONTAINERD_CONFIG_FILE, renderContainerdConfig } from "./containerdConfig";
 import { ETCD_VERSION, etcdInstallFunction } from "./etcdRelease";
 import { paths } from "./paths";
@@ -66,9 +67,9 @@ export function renderNodeCloudInit(opts: NodeCloudInitOptions): string {
     });
     config.ssh_authorized_keys = [...opts.sshAuthorizedKeys];
   }
-  config.package_update = true;
+  // No `packages:` / `package_update:`: cloud-init waits only 30 s for the apt lock, which unattended-upgrades can
+  // hold for minutes at first boot. The preparation script installs them, waiting for the lock.
   const preparation = renderNodePreparation({ role: opts.role, kubernetesVersion: opts.kubernetesVersion, etcdVersion: opts.etcdVersion });
-  config.packages = preparation.packages;
   config.write_files = preparation.files.map((f) => file(f.path, f.content, f.permissions));
   config.runcmd = [[PREPARE_NODE_SCRIPT]];
   return `#cloud-config\n${toYaml(config)}`;
@@ -87,9 +88,13 @@ export interface NodePreparationOptions {
   etcdVersion?: string;
 }
 
-/** What preparing a machine takes: packages, files (the preparation script among them), then running that script. */
+/** What preparing a machine takes: files (the preparation script among them), then running that script. */
 export interface NodePreparation {
-  /** Distro packages to install (after the files are written: a policy file may keep a service from starting). */
+  /**
+   * Distro packages the preparation script installs itself, after the files are written (waiting up to
+   * `APT_LOCK_TIMEOUT_SECONDS` for the apt lock, keeping configuration files written before them). Listed for
+   * reference: a caller does not install them.
+   */
   packages: string[];
   /** Files to write, in order; the last is {@link PREPARE_NODE_SCRIPT}. */
   files: { path: string; content: string; permissions: string }[];
@@ -105,8 +110,9 @@ export function renderNodePreparation(opts: NodePreparationOptions): NodePrepara
   const [major, minor] = stableVersion(opts.kubernetesVersion);
   const installEtcd = etcdInstallFunction({ version: opts.etcdVersion ?? ETCD_VERSION });
   if (opts.role === "control-plane") {
+    const packages = ["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "jq"];
     return {
-      packages: ["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "jq"],
+      packages,
       files: [
         { path: "/etc/modules-load.d/k8s.conf", content: "overlay\nbr_netfilter\n", permissions: "0644" },
         {
@@ -115,13 +121,14 @@ export function renderNodePreparation(opts: NodePreparationOptions): NodePrepara
           permissions: "0644",
         },
         { path: CONTAINERD_CONFIG_FILE, content: renderContainerdConfig({ kubernetesVersion: opts.kubernetesVersion }), permissions: "0644" },
-        { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion, installEtcd), permissions: "0755" },
+        { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion, installEtcd, packages), permissions: "0755" },
       ],
     };
   }
+  const packages = ["ca-certificates", "curl", "jq"];
   return {
-    packages: ["ca-certificates", "curl", "jq"],
-    files: [{ path: PREPARE_NODE_SCRIPT, content: etcdScript(installEtcd), permissions: "0755" }],
+    packages,
+    files: [{ path: PREPARE_NODE_SCRIPT, content: etcdScript(installEtcd, packages), permissions: "0755" }],
   };
 }
 
@@ -144,8 +151,16 @@ function file(path: string, content: string, permissions: string): Record<string
   return { path, content, owner: "root:root", permissions };
 }
 
-/** Shared script head: strict mode. */
-const SCRIPT_HEAD = "#!/bin/bash\n# Written by pulumi-k8s-ha cloud-init; safe to re-run.\nset -euo pipefail\n";
+/** Shared script head: strict mode, the apt functions, the etcd installer, then the distro packages. */
+function scriptHead(installEtcd: string, packages: string[]): string {
+  return (
+    "#!/bin/bash\n# Written by pulumi-k8s-ha cloud-init; safe to re-run.\nset -euo pipefail\n" +
+    `${aptFunctions()}\n` +
+    `${installEtcd}\n` +
+    "apt_update\n" +
+    `apt_install ${packages.join(" ")}\n`
+  );
+}
 
 /** Shared script tail: the marker, written only when everything before succeeded. */
 function markerLines(): string {
@@ -153,11 +168,10 @@ function markerLines(): string {
 }
 
 /** Control-plane preparation: kernel, swap, containerd, pinned Kubernetes packages, pinned etcdctl, marker. */
-function controlPlaneScript(minorVersion: string, version: string, installEtcd: string): string {
+function controlPlaneScript(minorVersion: string, version: string, installEtcd: string, packages: string[]): string {
   const pinned = ["kubelet", "kubeadm", "kubectl"].map((pkg) => `'${pkg}=${version}-*'`).join(" ");
   return (
-    SCRIPT_HEAD +
-    `${installEtcd}\n` +
+    scriptHead(installEtcd, packages) +
     "modprobe overlay\n" +
     "modprobe br_netfilter\n" +
     "sysctl --system\n" +
@@ -169,9 +183,9 @@ function controlPlaneScript(minorVersion: string, version: string, installEtcd: 
     "install -d -m 0755 /etc/apt/keyrings\n" +
     `curl -fsSL https://pkgs.k8s.io/core:/stable:/v${minorVersion}/deb/Release.key | gpg --batch --yes --dearmor -o ${KUBERNETES_APT_KEYRING}\n` +
     `echo '${kubernetesAptSource(minorVersion)}' > /etc/apt/sources.list.d/kubernetes.list\n` +
-    "apt-get update\n" +
-    `DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-change-held-packages ${pinned}\n` +
-    "apt-mark hold kubelet kubeadm kubectl\n" +
+    "apt_update\n" +
+    `apt_install --allow-change-held-packages ${pinned}\n` +
+    "apt_mark_hold kubelet kubeadm kubectl\n" +
     "systemctl enable kubelet\n" +
     "install_etcd\n" +
     markerLines()
@@ -182,10 +196,9 @@ function controlPlaneScript(minorVersion: string, version: string, installEtcd: 
  * etcd-member preparation: the pinned etcd release, its root-only state directory, any distro `etcd.service` (a
  * machine of your own may have one) stopped and masked so it never takes the ports, marker.
  */
-function etcdScript(installEtcd: string): string {
+function etcdScript(installEtcd: string, packages: string[]): string {
   return (
-    SCRIPT_HEAD +
-    `${installEtcd}\n` +
+    scriptHead(installEtcd, packages) +
     "install_etcd\n" +
     "install -d -m 0700 /var/lib/etcd\n" +
     "systemctl mask --now etcd.service\n" +

@@ -1,4 +1,5 @@
 export * from "./paths";
+export * from "./apt";
 export * from "./fileBundle";
 export * from "./kubeadmConfig";
 export * from "./cloudInit";

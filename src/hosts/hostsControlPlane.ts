@@ -58,7 +58,8 @@ export class HostsControlPlane extends pulumi.ComponentResource {
       const step = hostCommand(
         `${name}-${spec.name}-prepare`,
         host,
-        { script: prepareHostScript({ ...preparation, run: PREPARE_NODE_SCRIPT, requireSystemd: true }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 },
+        // The preparation script installs its packages itself (waiting for the apt lock), as on a cloud machine.
+        { script: prepareHostScript({ packages: [], files: preparation.files, run: PREPARE_NODE_SCRIPT, requireSystemd: true }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 },
         this,
       );
       return hostAfter(host, spec.address, step.stdout);

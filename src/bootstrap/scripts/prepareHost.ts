@@ -1,3 +1,4 @@
+import { aptFunctions } from "../apt";
 import { paths } from "../paths";
 import { bashScript } from "./shell";
 
@@ -20,8 +21,8 @@ export interface PrepareHostOptions {
 
 /**
  * Prepares a machine the user already has, the way cloud-init prepares a cloud machine: writes the files,
- * installs missing packages (refreshing the package lists only when something is missing), then runs the
- * preparation program. Idempotent and safe to re-run.
+ * installs missing packages (refreshing the package lists only when something is missing; apt waits for the dpkg
+ * lock, see `aptFunctions`), then runs the preparation program. Idempotent and safe to re-run.
  */
 export function prepareHostScript(options: PrepareHostOptions): string {
   const files = options.files.map((f) => `${f.permissions} ${f.path} ${Buffer.from(f.content, "utf8").toString("base64")}`).join(" ");
@@ -56,16 +57,16 @@ for ((i = 0; i + 2 < \${#items[@]}; i += 3)); do
   if [ -f "$path" ] && cmp -s "$temporary" "$path"; then rm -f "$temporary"; else mv -f "$temporary" "$path"; echo "wrote $path"; fi
 done
 
+${aptFunctions()}
 missing=()
 for package in $PACKAGES; do
   dpkg-query -W -f='\${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ "\${#missing[@]}" -gt 0 ]; then
   echo "installing \${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  # A file written above may be a package's conffile (a runtime's config.toml): keep ours, never prompt.
-  apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "\${missing[@]}"
+  apt_update
+  # A file written above may be a package's conffile (a runtime's config.toml): apt_install keeps ours.
+  apt_install "\${missing[@]}"
 else
   echo "packages present: \${PACKAGES:-none}"
 fi

@@ -134,7 +134,8 @@ describe("HostsControlPlane load-balancer and preparation variants", () => {
     const prepared = new hosts.HostsControlPlane("extp", validArgs({ etcdTopology: "external", etcdHosts: hostSpecs("etcd", 3, 3) }));
     await outputValue(prepared.quorum);
     const etcdPrepare = scriptOf("extp-etcd-1-prepare");
-    expect(etcdPrepare).toContain("readonly PACKAGES='ca-certificates curl jq'");
+    // The preparation script installs its packages itself (waiting for the apt lock), as cloud-init's does.
+    expect(etcdPrepare).toContain("readonly PACKAGES=''");
     expect(etcdPrepare).not.toContain("containerd");
   });
 

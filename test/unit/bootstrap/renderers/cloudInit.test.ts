@@ -67,11 +67,13 @@ describe("renderNodeCloudInit", () => {
     expect(status).toBe(0);
   });
 
-  it.each(variants)("%s starts with #cloud-config, updates packages and runs only the script", (_label, opts) => {
+  it.each(variants)("%s starts with #cloud-config and runs only the script, which installs the packages itself", (_label, opts) => {
     const text = renderNodeCloudInit(opts);
     expect(text.startsWith("#cloud-config\n")).toBe(true);
     const { config, files } = parsed(opts);
-    expect(config.package_update).toBe(true);
+    // cloud-init's packages module waits only 30 s for the apt lock (unattended-upgrades holds it at first boot).
+    expect(config).not.toHaveProperty("packages");
+    expect(config).not.toHaveProperty("package_update");
     expect(config.runcmd).toEqual([[PREPARE_NODE_SCRIPT]]);
     const script = files.get(PREPARE_NODE_SCRIPT)!.content;
     expect(script.startsWith("#!/bin/bash\n# Written by pulumi-k8s-ha cloud-init; safe to re-run.\nset -euo pipefail\n")).toBe(true);
@@ -82,14 +84,15 @@ describe("renderNodeCloudInit", () => {
   });
 
   it("prepares a control plane: packages, kernel files, containerd, pinned Kubernetes packages", () => {
-    const { config, files } = parsed({ role: "control-plane", kubernetesVersion: "1.34.2" });
-    expect(config.packages).toEqual(["ca-certificates", "curl", "gpg", "conntrack", "socat", "containerd", "jq"]);
+    const { files } = parsed({ role: "control-plane", kubernetesVersion: "1.34.2" });
     expect(files.get("/etc/modules-load.d/k8s.conf")!.content).toBe("overlay\nbr_netfilter\n");
     expect(files.get("/etc/sysctl.d/99-kubernetes.conf")!.content).toBe(
       "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
     );
     const script = files.get(PREPARE_NODE_SCRIPT)!.content;
     for (const line of [
+      "apt_update",
+      "apt_install ca-certificates curl gpg conntrack socat containerd jq",
       "modprobe overlay",
       "modprobe br_netfilter",
       "sysctl --system",
@@ -98,17 +101,19 @@ describe("renderNodeCloudInit", () => {
       "systemctl restart containerd",
       "curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key | gpg --batch --yes --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg",
       "echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.34/deb/ /' > /etc/apt/sources.list.d/kubernetes.list",
-      "DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-change-held-packages 'kubelet=1.34.2-*' 'kubeadm=1.34.2-*' 'kubectl=1.34.2-*'",
-      "apt-mark hold kubelet kubeadm kubectl",
+      "apt_install --allow-change-held-packages 'kubelet=1.34.2-*' 'kubeadm=1.34.2-*' 'kubectl=1.34.2-*'",
+      "apt_mark_hold kubelet kubeadm kubectl",
       "systemctl enable kubelet",
       "install_etcd",
     ]) {
       expect(script.split("\n")).toContain(line);
     }
     expect(script).not.toContain("containerd config default");
-    // The key is fetched before the source that needs it is added, and both before apt-get update.
+    // The key is fetched before the source that needs it is added, and both before the lists are refreshed again.
     expect(script.indexOf("Release.key")).toBeLessThan(script.indexOf("kubernetes.list"));
-    expect(script.indexOf("kubernetes.list")).toBeLessThan(script.indexOf("apt-get update"));
+    expect(script.indexOf("kubernetes.list")).toBeLessThan(script.lastIndexOf("\napt_update\n"));
+    // The distro packages (containerd among them) come after containerd's configuration file was written.
+    expect(script.indexOf("\napt_install ca-certificates")).toBeGreaterThan(0);
   });
 
   it.each([
@@ -147,13 +152,14 @@ describe("renderNodeCloudInit", () => {
   });
 
   it("prepares an etcd member: the pinned upstream etcd release, no distro etcd package, any distro unit masked", () => {
-    const { config, files } = parsed({ role: "etcd", kubernetesVersion: "1.34.2" });
-    expect(config.packages).toEqual(["ca-certificates", "curl", "jq"]);
+    const { files } = parsed({ role: "etcd", kubernetesVersion: "1.34.2" });
     expect([...files.keys()]).toEqual([PREPARE_NODE_SCRIPT]);
     const script = files.get(PREPARE_NODE_SCRIPT)!.content;
     expect(script).toContain(etcdInstallFunction());
     const lines = script.split("\n");
-    expect(lines.slice(lines.indexOf("install_etcd"), lines.indexOf("install_etcd") + 3)).toEqual([
+    expect(lines.slice(lines.indexOf("apt_update"), lines.indexOf("apt_update") + 5)).toEqual([
+      "apt_update",
+      "apt_install ca-certificates curl jq",
       "install_etcd",
       "install -d -m 0700 /var/lib/etcd",
       "systemctl mask --now etcd.service",
