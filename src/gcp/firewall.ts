@@ -1,6 +1,6 @@
 import * as compute from "@pulumi/gcp/compute";
 import * as pulumi from "@pulumi/pulumi";
-import { type ClusterTags, gcpName, HEALTH_CHECK_RANGES } from "./names";
+import { type ClusterTags, gcpName, healthCheckRanges } from "./names";
 import type { GcpSettings } from "./settings";
 
 /** One ingress rule, before it becomes a `compute.Firewall`. */
@@ -42,7 +42,14 @@ export function firewallRuleSpecs(settings: GcpSettings, inputs: FirewallInputs)
   const apiPort = String(settings.cluster.apiServerPort);
   const natSource = settings.apiLoadBalancerScheme === "internet-facing" && inputs.natAddress !== undefined ? [inputs.natAddress] : [];
   const rules: FirewallRuleSpec[] = [
-    rule("api-health-checks", "Kubernetes API from Google's load balancer health checkers", tcp(apiPort), [tags.controlPlane], HEALTH_CHECK_RANGES, []),
+    rule(
+      "api-health-checks",
+      "Kubernetes API from Google's load balancer health checkers",
+      tcp(apiPort),
+      [tags.controlPlane],
+      healthCheckRanges(settings.apiLoadBalancerScheme),
+      [],
+    ),
     rule(
       "api-cluster",
       "Kubernetes API from the control planes (directly, through an internal load balancer, or via Cloud NAT)",

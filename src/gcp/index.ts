@@ -5,4 +5,4 @@
 export { HaControlPlane, HA_CONTROL_PLANE_TYPE, type GcpClusterNode } from "./haControlPlane";
 export type { HaControlPlaneArgs, ApiLoadBalancerScheme } from "./args";
 export { GCP_DEFAULTS } from "./settings";
-export { HEALTH_CHECK_RANGES } from "./names";
+export { EXTERNAL_HEALTH_CHECK_RANGES, HEALTH_CHECK_RANGES, healthCheckRanges } from "./names";

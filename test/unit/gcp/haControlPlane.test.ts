@@ -136,7 +136,7 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
       ["api", "api-health-checks", "api-cluster", "etcd-client", "etcd-peer", "kubelet", "cni", "ssh", "bastion-ssh"].sort(),
     );
     expect(view(rules.api)).toEqual({ allows: [{ protocol: "tcp", ports: ["6443"] }], targetTags: ["demo-control-plane"], sourceRanges: ["0.0.0.0/0"], sourceTags: undefined });
-    expect(view(rules["api-health-checks"]).sourceRanges).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
+    expect(view(rules["api-health-checks"]).sourceRanges).toEqual(["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"]);
     expect(rules["api-cluster"].sourceTags).toEqual(["demo-control-plane"]);
     expect(rules["api-cluster"].sourceRanges).toEqual([expect.stringMatching(/^34\.120\.\d+\.\d+\/32$/)]);
     expect(view(rules["etcd-client"])).toEqual({ allows: [{ protocol: "tcp", ports: ["2379"] }], targetTags: ["demo-control-plane"], sourceRanges: undefined, sourceTags: ["demo-control-plane"] });
@@ -151,6 +151,19 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
         expect(rule.allows).toEqual([{ protocol: "tcp", ports: ["6443"] }]);
       }
     }
+  });
+
+  test.each([
+    ["internal", ["35.191.0.0/16", "130.211.0.0/22"]],
+    ["internet-facing", ["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"]],
+  ] as const)("firewall: a %s passthrough load balancer's health checkers reach 6443 from %j", async (scheme, ranges) => {
+    const prefix = scheme === "internal" ? "hi" : "he";
+    await build(prefix, { apiLoadBalancerScheme: scheme, apiAllowedCidrs: ["198.51.100.0/24"] });
+    expect(named(rec, T.firewall, `${prefix}-fw-api-health-checks`).inputs).toMatchObject({
+      allows: [{ protocol: "tcp", ports: ["6443"] }],
+      targetTags: ["demo-control-plane"],
+      sourceRanges: ranges,
+    });
   });
 
   test("firewall: without apiAllowedCidrs there is no public API rule, and without a bastion SSH comes from adminCidrs", async () => {
