@@ -178,8 +178,10 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     const cni = cniUrl
       ? [hostCommand(`${name}-cni`, hosts[0], { script: cniInstallScript({ manifestUrl: cniUrl, timeoutSeconds: 300 }), dependsOn: [init], timeoutMinutes: 10 }, this)]
       : [];
-    // The token kubeadm init made expires after 24 hours: refresh it whenever the set of control planes changes,
-    // so a control plane added later can join (the trigger replaces, and so re-runs, this step).
+    // The token kubeadm init made expires after 24 hours: refresh it whenever the set of control planes changes
+    // (the trigger replaces, and so re-runs, this step). That alone misses a join retried days later (a failed
+    // create re-runs; this step, done, does not): so each join also makes the token valid itself before joining,
+    // with the cluster CA placed on its machine (kubeadmJoinScript's ensure_join_token).
     const tokenRefresh = hostCommand(
       `${name}-token-refresh`,
       hosts[0],

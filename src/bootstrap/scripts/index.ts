@@ -4,6 +4,7 @@ export * from "./placeFiles";
 export * from "./etcdStart";
 export * from "./quorumGate";
 export * from "./kubeadm";
+export * from "./bootstrapToken";
 export * from "./loadBalancer";
 export * from "./prepareHost";
 export * from "./etcdMembership";

@@ -1,4 +1,5 @@
 import { paths } from "../paths";
+import { ENSURE_JOIN_TOKEN, REFRESH_BOOTSTRAP_TOKEN, TOKEN_FAILURE_HINT } from "./bootstrapToken";
 import { bashScript } from "./shell";
 
 /** Options shared by the kubeadm steps. */
@@ -14,17 +15,17 @@ const REDACT_TOKENS = String.raw`sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-t
  * prints a redacted tail of that log on failure, resets the half-initialised node so a re-run starts cleanly,
  * and exits with kubeadm's status.
  */
-function runKubeadm(step: string, configFile: string, options: KubeadmStepOptions): string {
+function runKubeadm(step: "init" | "join", options: KubeadmStepOptions): string {
   const ignore = (options.ignorePreflightErrors ?? []).join(",");
   const ignoreFlag = ignore ? ` --ignore-preflight-errors=${ignore}` : "";
   return `
-[ -f "${configFile}" ] || { echo "${configFile} missing: the place-files step did not run" >&2; exit 1; }
 mkdir -p "$LOG_DIR"
 chmod 700 "$LOG_DIR"
 log="$LOG_DIR/kubeadm-${step}.log"
-if ! kubeadm ${step === "init" ? "init" : "join"} --config "${configFile}"${ignoreFlag} >"$log" 2>&1; then
+if ! kubeadm ${step} --config "$CONFIG_FILE"${ignoreFlag} >"$log" 2>&1; then
   echo "kubeadm ${step} failed on $(hostname); last lines of $log (tokens redacted):" >&2
-  tail -n 40 "$log" | ${REDACT_TOKENS} >&2
+  tail -n 40 "$log" | ${REDACT_TOKENS} >&2${step === "join" ? `
+${TOKEN_FAILURE_HINT}` : ""}
   echo "resetting this node so that a re-run starts cleanly" >&2
   kubeadm reset --force >>"$log" 2>&1 || true
   exit 1
@@ -54,6 +55,7 @@ export function kubeadmInitScript(options: KubeadmInitStepOptions): string {
       LOG_DIR: paths.logDir,
       EXISTING_CLUSTER_URL: options.existingClusterUrl,
       CLUSTER_CA: `${paths.kubernetesPki}/ca.crt`,
+      CONFIG_FILE: paths.kubeadmInitConfig,
     },
     `
 if [ -f "$ADMIN_CONF" ]; then
@@ -65,7 +67,8 @@ if [ "$(curl -sS --max-time 5 --cacert "$CLUSTER_CA" "$EXISTING_CLUSTER_URL" 2>/
   echo "This machine replaced the first control plane; remove its old etcd member and join it instead." >&2
   exit 1
 fi
-${runKubeadm("init", paths.kubeadmInitConfig, options)}
+[ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
+${runKubeadm("init", options)}
 `,
   );
 }
@@ -73,17 +76,35 @@ ${runKubeadm("init", paths.kubeadmInitConfig, options)}
 /**
  * `kubeadm join --control-plane` (the JoinConfiguration has a controlPlane section). Skipped when this node
  * already runs a control plane (kubelet.conf and the kube-apiserver manifest exist).
+ *
+ * Bootstrap tokens expire 24 hours after they were made or refreshed, and a join may run much later than the
+ * token-refresh step (a join that failed and is retried by a later `pulumi up`, where the refresh step, already
+ * done, does not run again). So the join first makes its token valid itself (`ensure_join_token`, with the cluster
+ * CA the program placed on this machine); when discovery still fails on the token, it says so.
  */
 export function kubeadmJoinScript(options: KubeadmStepOptions = {}): string {
   return bashScript(
     "kubeadm join --control-plane (skipped when already joined)",
-    { KUBELET_CONF: paths.kubeletKubeconfig, APISERVER_MANIFEST: paths.apiServerManifest, LOG_DIR: paths.logDir },
+    {
+      KUBELET_CONF: paths.kubeletKubeconfig,
+      APISERVER_MANIFEST: paths.apiServerManifest,
+      LOG_DIR: paths.logDir,
+      CONFIG_FILE: paths.kubeadmJoinConfig,
+      CA_CERT: `${paths.kubernetesPki}/ca.crt`,
+      CA_KEY: `${paths.kubernetesPki}/ca.key`,
+    },
     `
+${REFRESH_BOOTSTRAP_TOKEN}
+
+${ENSURE_JOIN_TOKEN}
+
 if [ -f "$KUBELET_CONF" ] && [ -f "$APISERVER_MANIFEST" ]; then
   echo "$(hostname) already joined: $KUBELET_CONF and $APISERVER_MANIFEST exist"
   exit 0
 fi
-${runKubeadm("join", paths.kubeadmJoinConfig, options)}
+[ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
+ensure_join_token
+${runKubeadm("join", options)}
 `,
   );
 }
@@ -143,27 +164,6 @@ export function fetchKubeconfigScript(): string {
     `
 [ -f "$ADMIN_CONF" ] || { echo "$ADMIN_CONF missing: kubeadm init has not run" >&2; exit 1; }
 cat "$ADMIN_CONF"
-`,
-  );
-}
-
-/**
- * Makes the bootstrap token (read from standard input) valid for another 24 hours, so control planes added
- * later than a day after `kubeadm init` can still join. Runs on the first control plane before joins.
- */
-export function bootstrapTokenRefreshScript(): string {
-  return bashScript(
-    "refresh the bootstrap token for the next joins (token on stdin)",
-    { ADMIN_CONF: paths.adminKubeconfig },
-    `
-IFS= read -r token
-case "$token" in
-  [a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9].*) ;;
-  *) echo "no bootstrap token on standard input" >&2; exit 1 ;;
-esac
-kubeadm token delete --kubeconfig "$ADMIN_CONF" "\${token%%.*}" >/dev/null 2>&1 || true
-kubeadm token create --kubeconfig "$ADMIN_CONF" --ttl 24h0m0s --description "pulumi-k8s-ha control-plane joins" "$token" >/dev/null
-echo "bootstrap token valid for 24 hours"
 `,
   );
 }

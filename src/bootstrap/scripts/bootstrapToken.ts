@@ -1,0 +1,125 @@
+import { paths } from "../paths";
+import { bashBraces, bashScript } from "./shell";
+
+/** How long a refreshed bootstrap token stays valid (kubeadm's default token lifetime). */
+export const BOOTSTRAP_TOKEN_TTL_HOURS = 24;
+
+/** Description kubeadm shows for the token (`kubeadm token list`). */
+const TOKEN_DESCRIPTION = "pulumi-k8s-ha control-plane joins";
+
+/**
+ * Bash function `refresh_bootstrap_token KUBECONFIG TOKEN`: makes the bootstrap token valid for another
+ * {@link BOOTSTRAP_TOKEN_TTL_HOURS} hours by applying its Secret (`bootstrap.kubernetes.io/token` in kube-system,
+ * the fields kubeadm writes, groups of kubeadm's default node token) with server-side apply. Applying, unlike
+ * `kubeadm token delete` + `create`, never leaves a moment without the token (parallel joins) and recreates a token
+ * the token cleaner already removed. The token travels on kubectl's standard input only.
+ */
+export const REFRESH_BOOTSTRAP_TOKEN = bashBraces(String.raw`refresh_bootstrap_token() {
+  local kubeconfig="$1" token="$2"
+  case "$token" in
+    [a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9].[a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9]) ;;
+    *) echo "not a bootstrap token" >&2; return 1 ;;
+  esac
+  b64() { printf '%s' "$1" | base64 -w0; }
+  kubectl --kubeconfig "$kubeconfig" --request-timeout=20s apply --server-side --force-conflicts \
+    --field-manager=pulumi-k8s-ha -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: bootstrap-token-@{token%%.*}
+  namespace: kube-system
+type: bootstrap.kubernetes.io/token
+data:
+  token-id: $(b64 "@{token%%.*}")
+  token-secret: $(b64 "@{token#*.}")
+  expiration: $(b64 "$(date -u -d "+${BOOTSTRAP_TOKEN_TTL_HOURS} hours" +%Y-%m-%dT%H:%M:%SZ)")
+  usage-bootstrap-authentication: $(b64 true)
+  usage-bootstrap-signing: $(b64 true)
+  auth-extra-groups: $(b64 system:bootstrappers:kubeadm:default-node-token)
+  description: $(b64 "${TOKEN_DESCRIPTION}")
+EOF
+}`);
+
+/**
+ * Bash function `ensure_join_token`, for the join step of a control plane (script parameters `CONFIG_FILE`, the placed
+ * JoinConfiguration, `CA_CERT` and `CA_KEY`): makes the bootstrap token of the placed JoinConfiguration valid again before `kubeadm join`, so a join
+ * that runs days after `kubeadm init` (a retry after a failure, a control plane added later) never fails discovery
+ * on an expired token. It can, because the program placed the shared cluster CA (certificate and key) on this
+ * machine for kubeadm: it signs a client certificate of `kubeadm:cluster-admins` (the group kubeadm binds to
+ * cluster-admin) valid one day, whose key lives in a root-only temporary directory and is deleted right after.
+ * A refresh that fails (API not reachable yet) is reported and left to kubeadm's own discovery, which retries.
+ */
+export const ENSURE_JOIN_TOKEN = bashBraces(String.raw`ensure_join_token() {
+  local endpoint token dir
+  endpoint="$(sed -n 's/^ *apiServerEndpoint:[[:space:]]*//p' "$CONFIG_FILE" | head -n 1)"
+  token="$(sed -n 's/^ *token:[[:space:]]*//p' "$CONFIG_FILE" | head -n 1)"
+  if [ ! -f "$CA_KEY" ] || [ -z "$endpoint" ] || [ -z "$token" ]; then
+    echo "bootstrap token not refreshed: $CA_KEY, or the endpoint or token of $CONFIG_FILE, is missing" >&2
+    return 0
+  fi
+  dir="$(mktemp -d)"
+  chmod 700 "$dir"
+  if openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/client.key" \
+      -subj "/O=kubeadm:cluster-admins/CN=pulumi-k8s-ha:join:$(hostname)" -out "$dir/client.csr" 2>"$dir/openssl.log" &&
+    openssl x509 -req -in "$dir/client.csr" -CA "$CA_CERT" -CAkey "$CA_KEY" -set_serial "0x$(openssl rand -hex 16)" -days 1 \
+      -extfile <(printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n') -out "$dir/client.crt" 2>>"$dir/openssl.log"; then
+    cat > "$dir/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: cluster
+  cluster:
+    server: https://$endpoint
+    certificate-authority: $CA_CERT
+users:
+- name: join
+  user:
+    client-certificate: $dir/client.crt
+    client-key: $dir/client.key
+contexts:
+- name: join
+  context:
+    cluster: cluster
+    user: join
+current-context: join
+EOF
+    if refresh_bootstrap_token "$dir/kubeconfig" "$token" 2>"$dir/kubectl.log"; then
+      echo "bootstrap token valid for ${BOOTSTRAP_TOKEN_TTL_HOURS} hours"
+    else
+      echo "bootstrap token not refreshed (kubeadm join tries it as it is): $(tail -n 1 "$dir/kubectl.log")" >&2
+    fi
+  else
+    echo "bootstrap token not refreshed: no client certificate from $CA_CERT: $(tail -n 1 "$dir/openssl.log")" >&2
+  fi
+  rm -rf "$dir"
+}`);
+
+/**
+ * Shell lines the join step runs after a failed `kubeadm join`: when kubeadm's discovery failed on the token (no JWS
+ * signature for the token ID: the token expired or was deleted), say so and how to recover. `$log` is kubeadm's log.
+ */
+export const TOKEN_FAILURE_HINT = String.raw`if grep -qiE 'JWS signature|for token ID' "$log"; then
+  echo "discovery failed on the bootstrap token (expired or deleted): bootstrap tokens expire ${BOOTSTRAP_TOKEN_TTL_HOURS} hours after they were last refreshed." >&2
+  echo "This step refreshes it first with the cluster CA placed on this machine (see above whether that worked);" >&2
+  echo "otherwise refresh it on the first control plane (kubeadm token create <token> --ttl 24h, the token being the program's" >&2
+  echo "bootstrap token) and run pulumi up again." >&2
+fi`;
+
+/**
+ * Makes the bootstrap token (read from standard input) valid for another 24 hours, with the admin kubeconfig of the
+ * first control plane. Runs before the joins whenever the set of control planes changes; each join also refreshes
+ * the token itself (`ensure_join_token`), so a join retried days later works without this step re-running.
+ */
+export function bootstrapTokenRefreshScript(): string {
+  return bashScript(
+    "refresh the bootstrap token for the next joins (token on stdin)",
+    { ADMIN_CONF: paths.adminKubeconfig },
+    `
+${REFRESH_BOOTSTRAP_TOKEN}
+
+IFS= read -r token || true
+refresh_bootstrap_token "$ADMIN_CONF" "$token" || { echo "no valid bootstrap token on standard input, or the API refused it" >&2; exit 1; }
+echo "bootstrap token valid for ${BOOTSTRAP_TOKEN_TTL_HOURS} hours"
+`,
+  );
+}
