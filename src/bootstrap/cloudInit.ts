@@ -1,7 +1,7 @@
 import { posix } from "path";
 import { NodeRole } from "../topology/types";
 import { aptFunctions } from "./apt";
-import { CONTAINERD_CONFIG_FILE, renderContainerdConfig } from "./containerdConfig";
+import { CONTAINERD_CONFIG_FILE, ContainerdConfigOptions, renderContainerdConfig } from "./containerdConfig";
 import { ETCD_VERSION, etcdInstallFunction } from "./etcdRelease";
 import { paths } from "./paths";
 import { toYaml } from "./yaml";
@@ -86,6 +86,8 @@ export interface NodePreparationOptions {
    * @default ETCD_VERSION ("v3.6.5")
    */
   etcdVersion?: string;
+  /** containerd's `restrict_oom_score_adj` (see {@link ContainerdConfigOptions.restrictOomScoreAdj}). @default false */
+  restrictOomScoreAdj?: boolean;
 }
 
 /** What preparing a machine takes: files (the preparation script among them), then running that script. */
@@ -120,7 +122,7 @@ export function renderNodePreparation(opts: NodePreparationOptions): NodePrepara
           content: "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
           permissions: "0644",
         },
-        { path: CONTAINERD_CONFIG_FILE, content: renderContainerdConfig({ kubernetesVersion: opts.kubernetesVersion }), permissions: "0644" },
+        { path: CONTAINERD_CONFIG_FILE, content: renderContainerdConfig({ kubernetesVersion: opts.kubernetesVersion, restrictOomScoreAdj: opts.restrictOomScoreAdj }), permissions: "0644" },
         { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion, installEtcd, packages), permissions: "0755" },
       ],
     };

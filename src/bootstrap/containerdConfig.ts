@@ -53,6 +53,13 @@ export interface ContainerdConfigOptions {
    * @default true
    */
   systemdCgroup?: boolean;
+  /**
+   * containerd's `restrict_oom_score_adj`: never set a container's `oom_score_adj` below containerd's own.
+   * Needed where containerd lacks CAP_SYS_RESOURCE (unprivileged LXD/Proxmox containers, kind-like test
+   * hosts): there every pod sandbox fails with `failed to update /proc/self/oom_score_adj: Permission denied`.
+   * @default false
+   */
+  restrictOomScoreAdj?: boolean;
 }
 
 /**
@@ -78,6 +85,7 @@ export function renderContainerdConfig(opts: ContainerdConfigOptions): string {
     "",
     `${cri}]`,
     `  sandbox_image = "${sandboxImage}"`,
+    ...(opts.restrictOomScoreAdj ? ["  restrict_oom_score_adj = true"] : []),
     "",
     `${cri}.containerd]`,
     `  default_runtime_name = "runc"`,

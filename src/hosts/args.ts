@@ -92,6 +92,8 @@ export interface HostsControlPlaneArgs {
   kubeletFailCgroupV1?: boolean;
   /** kube-proxy's `conntrack.maxPerCore`; `0` on container-like machines, which cannot write `nf_conntrack_max`. @default undefined (kube-proxy's default) */
   kubeProxyConntrackMaxPerCore?: number;
+  /** containerd's `restrict_oom_score_adj`, written by the preparation: `true` where containerd lacks CAP_SYS_RESOURCE (unprivileged LXD/Proxmox containers), or every pod sandbox fails. Only with `prepareHosts`. @default false */
+  containerdRestrictOomScoreAdj?: boolean;
 }
 
 /** One server behind {@link ApiLoadBalancer}. */

@@ -54,7 +54,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
     const prepared = (spec: HostSpec, role: NodeRole): ClusterHost => {
       const host = clusterHostOf(spec, args.bastion);
       if (!valid.prepareHosts) return host;
-      const preparation = renderNodePreparation({ role, kubernetesVersion: settings.kubernetesVersion });
+      const preparation = renderNodePreparation({ role, kubernetesVersion: settings.kubernetesVersion, restrictOomScoreAdj: args.containerdRestrictOomScoreAdj });
       const step = hostCommand(
         `${name}-${spec.name}-prepare`,
         host,

@@ -143,6 +143,12 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   requireArgument(args.gateTimeoutSeconds === undefined || isPositiveInteger(args.gateTimeoutSeconds), context, "gateTimeoutSeconds", `${JSON.stringify(args.gateTimeoutSeconds)} is not a positive whole number of seconds.`);
   requireArgument(args.hostReadyTimeoutMinutes === undefined || isPositiveInteger(args.hostReadyTimeoutMinutes), context, "hostReadyTimeoutMinutes", `${JSON.stringify(args.hostReadyTimeoutMinutes)} is not a positive whole number of minutes.`);
   requireArgument(args.prepareHosts === undefined || typeof args.prepareHosts === "boolean", context, "prepareHosts", `${JSON.stringify(args.prepareHosts)} is not a boolean. Use true or false.`);
+  requireArgument(
+    args.containerdRestrictOomScoreAdj === undefined || args.prepareHosts !== false,
+    context,
+    "containerdRestrictOomScoreAdj",
+    "is written by the host preparation, which prepareHosts: false turns off. Set restrict_oom_score_adj in your own containerd configuration instead.",
+  );
 
   const voterField = external ? "etcdHosts" : "controlPlaneHosts";
   const voters = external ? etcdHosts : args.controlPlaneHosts;

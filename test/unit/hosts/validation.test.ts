@@ -45,6 +45,7 @@ const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
   ["http CNI", { cniManifestUrl: "http://example.com/cni.yaml" }, "cniManifestUrl", "must be an https URL"],
   ["ignore every preflight check", { ignorePreflightErrors: ["SystemVerification", "all"] }, "ignorePreflightErrors[1]", '"all" is not a preflight check name. Name each check as kubeadm prints it'],
   ["preflight check with a space", { ignorePreflightErrors: ["Num CPU"] }, "ignorePreflightErrors[0]", '"Num CPU" is not a preflight check name.'],
+  ["containerd setting without preparation", { prepareHosts: false, containerdRestrictOomScoreAdj: true }, "containerdRestrictOomScoreAdj", "is written by the host preparation, which prepareHosts: false turns off."],
   ["negative conntrack per core", { kubeProxyConntrackMaxPerCore: -1 }, "kubeProxyConntrackMaxPerCore", "-1 must be an integer >= 0 (0 leaves nf_conntrack_max alone)."],
   ["overlapping subnets", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", "overlap"],
   ["fractional gate timeout", { gateTimeoutSeconds: 1.5 }, "gateTimeoutSeconds", "1.5 is not a positive whole number of seconds."],

@@ -70,6 +70,16 @@ describe("renderContainerdConfig", () => {
     expect(lines.filter((l) => l.includes("SystemdCgroup"))).toEqual([cgroupLine]);
   });
 
+  test.each<[ContainerdConfigOptions, string[]]>([
+    [{ kubernetesVersion: "1.34.2" }, []],
+    [{ kubernetesVersion: "1.34.2", restrictOomScoreAdj: false }, []],
+    [{ kubernetesVersion: "1.34.2", restrictOomScoreAdj: true }, ["  restrict_oom_score_adj = true"]],
+  ])("restrict_oom_score_adj for %p (containerd without CAP_SYS_RESOURCE)", (options, expected) => {
+    const lines = renderContainerdConfig(options).split("\n");
+    expect(lines.filter((l) => l.includes("restrict_oom_score_adj"))).toEqual(expected);
+    if (expected.length > 0) expect(lines[lines.indexOf(expected[0]) - 1]).toBe('  sandbox_image = "registry.k8s.io/pause:3.10.1"');
+  });
+
   test.each<[ContainerdConfigOptions, string]>([
     [{}, "containerd config: give kubernetesVersion or sandboxImage"],
     [{ sandboxImage: 'pause"\nx = 1' }, 'containerd config: sandboxImage must be an image reference, got "pause\\"\\nx = 1"'],
