@@ -33,7 +33,7 @@ done_or_build() {
   local tmp="$CACHE/.tmp-$entry" t0=$SECONDS
   rm -rf "$tmp"; mkdir -p "$tmp/bin" "$tmp/src"
   log "$entry: building"
-  "$@" "$tmp"
+  ( "$@" "$tmp" )  # a subshell: the build functions cd into $tmp/src, which is removed below
   rm -rf "$tmp/src"; touch "$tmp/.complete"
   rm -rf "${CACHE:?}/$entry"; mv "$tmp" "$CACHE/$entry"
   log "$entry: built in $((SECONDS - t0)) s ($(du -sh "$CACHE/$entry" | cut -f1))"
@@ -80,7 +80,8 @@ build_coredns() { # $1=version $2=out
 }
 
 build_flannel() { # $1=version $2=out
-  GOBIN="$2/bin" go install -trimpath -ldflags "-s -w -X github.com/flannel-io/flannel/pkg/version.Version=$1" "github.com/flannel-io/flannel@$1"
+  # the udp backend is cgo (as upstream's Makefile builds it): a static cgo binary
+  CGO_ENABLED=1 GOBIN="$2/bin" go install -trimpath -ldflags "-s -w -X github.com/flannel-io/flannel/pkg/version.Version=$1 -extldflags -static" "github.com/flannel-io/flannel@$1"
   mv "$2/bin/flannel" "$2/bin/flanneld"
 }
 

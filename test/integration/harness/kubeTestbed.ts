@@ -1,0 +1,126 @@
+/**
+ * A test bed for real Kubernetes bring-ups: kind-node-like hosts (systemd, containerd) booted from the machine
+ * image of kubeNodeImage.ts, the Kubernetes images kubeadm expects imported into each node's containerd (built
+ * locally by test/testbed/images.sh, nothing pulled), load-balancer hosts with HAProxy and keepalived installed,
+ * and the CNI manifest served over HTTPS on the test bridge. From there only the library acts.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { buildKubeNodeImage } from "./kubeNodeImage";
+import { makeServerTls, ManifestServer, serveFiles } from "./manifestServer";
+import { startTestbed, Testbed, TestHost } from "./testbed";
+import { TESTBED_CACHE, upstreamBinary } from "./upstreamCache";
+
+/** The script that assembles the Kubernetes images from the built binaries. */
+const IMAGES_SCRIPT = path.resolve(__dirname, "../../testbed/images.sh");
+/** The flannel manifest the test bed serves (images built locally, host-gw backend). */
+const FLANNEL_MANIFEST = path.resolve(__dirname, "../../testbed/flannel.yaml");
+
+/** Settings a real machine would not need but these container-like hosts do, passed as documented arguments. */
+export const CONTAINER_LIKE_HOST_ARGS = {
+    /** The kernel config kubeadm's SystemVerification reads is not there (no /proc/config.gz, no /boot). */
+    ignorePreflightErrors: ["SystemVerification"],
+    /** nf_conntrack_max is kernel-wide: only the machine's init network namespace may write it. */
+    kubeProxyConntrackMaxPerCore: 0,
+    /** The hosts are cgroup v1 (kubelet 1.34 only warns; set for 1.35+). */
+    kubeletFailCgroupV1: false,
+};
+
+/** A running Kubernetes test bed. */
+export interface KubeTestbed {
+    readonly tb: Testbed;
+    /** Hosts that run Kubernetes nodes (their containerd has the images). */
+    readonly nodes: readonly TestHost[];
+    /** Hosts that run HAProxy and keepalived. */
+    readonly loadBalancers: readonly TestHost[];
+    /** A free address of the test network for the keepalived virtual IP. */
+    readonly virtualIp: string;
+    /** HTTPS URL of the CNI manifest. */
+    readonly cniManifestUrl: string;
+    /** The manifest server (its request log shows the library fetched the manifest). */
+    readonly manifestServer: ManifestServer;
+    /** Runs kubectl on this machine against `kubeconfig`; resolves with stdout, rejects on failure. */
+    kubectl(kubeconfig: string, args: readonly string[], timeoutMs?: number): Promise<string>;
+    stop(): Promise<void>;
+}
+
+/** Options of {@link startKubeTestbed}. */
+export interface KubeTestbedOptions {
+    /** Hosts that become Kubernetes nodes (control planes, etcd members): h1..hN. */
+    readonly nodeCount: number;
+    /** Load-balancer hosts after them. */
+    readonly loadBalancerCount: number;
+    /** Kubernetes version without `v`. @default "1.34.2" */
+    readonly kubernetesVersion?: string;
+}
+
+function run(file: string, args: readonly string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<string> {
+    return new Promise((resolve, reject) =>
+        execFile(file, [...args], { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 << 20, env: env ?? process.env }, (err, stdout, stderr) =>
+            err ? reject(new Error(`${path.basename(file)} ${args.join(" ")}: ${err.message}\n${stdout}${stderr}`)) : resolve(stdout),
+        ),
+    );
+}
+
+/** Starts the hosts, imports the images into the nodes and serves the CNI manifest. Call `stop()` in afterAll. */
+export async function startKubeTestbed(options: KubeTestbedOptions): Promise<KubeTestbed> {
+    const version = options.kubernetesVersion ?? "1.34.2";
+    const net = process.env.TESTBED_KIND_NET ?? "10.215.0";
+    const bridgeAddress = `${net}.1`;
+    const tls = makeServerTls(bridgeAddress);
+    // The image tars (built once per version and cached); their paths are visible inside every host, whose
+    // lower layer is this machine's root.
+    const tars = (await run("bash", [IMAGES_SCRIPT, "build", `v${version}`], 30 * 60_000))
+        .trim()
+        .split("\n")
+        .map((line) => line.split("\t")[1] ?? "")
+        .filter((tar) => tar.endsWith(".tar"));
+    if (tars.length === 0) throw new Error(`images.sh build v${version} printed no image tar`);
+    const image = buildKubeNodeImage({ dir: path.join(TESTBED_CACHE, `node-image-v${version}`), kubernetesVersion: version, extraCaPems: [tls.caPem] });
+    const total = options.nodeCount + options.loadBalancerCount;
+    const tb = await startTestbed(total, { kubeNodes: true, image, upTimeoutMs: 120_000, commandTimeoutMs: 600_000 });
+    const nodes = tb.hosts.slice(0, options.nodeCount);
+    const loadBalancers = tb.hosts.slice(options.nodeCount);
+    const scratch = mkdtempSync(path.join(tmpdir(), "pkh-kubectl-"));
+    let server: ManifestServer | undefined;
+    try {
+        await Promise.all([
+            ...nodes.map((h) => tb.run(h, tars.map((t) => `ctr -n k8s.io images import ${t} >/dev/null`).join(" && "))),
+            // The load-balancer hosts are machines with the haproxy and keepalived packages installed (the kind
+            // hosts mask every packaged daemon of the machine by default).
+            ...loadBalancers.map((h) => tb.run(h, "rm -f /etc/systemd/system/haproxy.service /etc/systemd/system/keepalived.service && systemctl daemon-reload")),
+        ]);
+        server = await serveFiles(bridgeAddress, tls, { "/flannel.yaml": readFileSync(FLANNEL_MANIFEST, "utf8") });
+    } catch (e) {
+        await tb.stop();
+        rmSync(scratch, { recursive: true, force: true });
+        throw e;
+    }
+    const kubectlBinary = upstreamBinary("kubernetes", `v${version}`, "kubectl");
+    let kubeconfigs = 0;
+    const manifestServer = server;
+    return {
+        tb,
+        nodes,
+        loadBalancers,
+        virtualIp: `${net}.100`,
+        cniManifestUrl: `${manifestServer.baseUrl}flannel.yaml`,
+        manifestServer,
+        async kubectl(kubeconfig, args, timeoutMs = 60_000) {
+            const file = path.join(scratch, `kubeconfig-${kubeconfigs++}`);
+            writeFileSync(file, kubeconfig, { mode: 0o600 });
+            try {
+                return await run(kubectlBinary, ["--kubeconfig", file, "--request-timeout=20s", ...args], timeoutMs);
+            } finally {
+                rmSync(file, { force: true });
+            }
+        },
+        async stop() {
+            await manifestServer.close();
+            rmSync(scratch, { recursive: true, force: true });
+            await tb.stop();
+        },
+    };
+}
