@@ -4,6 +4,11 @@ export const paths = {
   preparedMarker: "/var/lib/pulumi-k8s-ha/node-prepared",
   /** State directory of the bootstrap on each machine. */
   stateDir: "/var/lib/pulumi-k8s-ha",
+  /**
+   * Pristine copy of the files the place-files step placed on a control plane (mirroring their absolute paths,
+   * root-only): the kubeadm steps restore them after `kubeadm reset`, which deletes the program's CAs.
+   */
+  placedFilesDir: "/var/lib/pulumi-k8s-ha/placed",
   /** Root-only logs of kubeadm runs (their output holds the bootstrap token). */
   logDir: "/var/log/pulumi-k8s-ha",
   /** kubeadm configuration files placed by the program. */
@@ -13,6 +18,8 @@ export const paths = {
   adminKubeconfig: "/etc/kubernetes/admin.conf",
   kubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
   apiServerManifest: "/etc/kubernetes/manifests/kube-apiserver.yaml",
+  /** kubeadm's static pod manifest of a stacked etcd member. */
+  etcdManifest: "/etc/kubernetes/manifests/etcd.yaml",
   /** External etcd member files. */
   etcdConfigFile: "/etc/etcd/etcd.conf.yml",
   /** What etcd actually runs with: the placed configuration, or (joining a running cluster) a copy with state existing. */

@@ -133,7 +133,8 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       return hostCommand(
         `${name}-${host.name}-files`,
         host,
-        { script: placeFilesScript({ allowedDirectories: ["/etc/kubernetes"] }), stdin: bundle, dependsOn: [ready], timeoutMinutes: 5 },
+        // The pristine copy lets a failed init or join restore what `kubeadm reset` deletes (the CAs among them).
+        { script: placeFilesScript({ allowedDirectories: ["/etc/kubernetes"], pristineCopyDir: paths.placedFilesDir }), stdin: bundle, dependsOn: [ready], timeoutMinutes: 5 },
         this,
       );
     });

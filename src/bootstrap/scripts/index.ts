@@ -5,6 +5,7 @@ export * from "./etcdStart";
 export * from "./quorumGate";
 export * from "./kubeadm";
 export * from "./bootstrapToken";
+export * from "./kubeadmRecovery";
 export * from "./loadBalancer";
 export * from "./prepareHost";
 export * from "./etcdMembership";

@@ -1,5 +1,6 @@
 import { paths } from "../paths";
 import { ENSURE_JOIN_TOKEN, REFRESH_BOOTSTRAP_TOKEN, TOKEN_FAILURE_HINT } from "./bootstrapToken";
+import { kubeadmRecoveryParameters, LOCAL_ETCD_MEMBER_REMOVED, RESTORE_PLACED_FILES } from "./kubeadmRecovery";
 import { bashScript } from "./shell";
 
 /** Options shared by the kubeadm steps. */
@@ -11,26 +12,40 @@ export interface KubeadmStepOptions {
 const REDACT_TOKENS = String.raw`sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g; s/[a-f0-9]{64}/<redacted-key>/g'`;
 
 /**
- * Runs kubeadm with the given arguments, its output kept in a root-only log (it prints the bootstrap token);
- * prints a redacted tail of that log on failure, resets the half-initialised node so a re-run starts cleanly,
- * and exits with kubeadm's status.
+ * Runs kubeadm with the placed configuration, its output kept in a root-only log (it prints the bootstrap token);
+ * prints a redacted tail of that log on failure, then resets the half-initialised node so that a re-run starts
+ * cleanly, and exits 1. The reset is made safe to retry: the placed files it deletes (the program's CAs, kubeadm's
+ * configuration) are restored from their pristine copy, and a stacked etcd member that joined the cluster is
+ * removed from it first; when that is impossible the node is left as it is (see `local_etcd_member_removed`).
+ * Needs the step's {@link kubeadmRecoveryParameters} and the functions of {@link recoveryFunctions}.
  */
 function runKubeadm(step: "init" | "join", options: KubeadmStepOptions): string {
   const ignore = (options.ignorePreflightErrors ?? []).join(",");
   const ignoreFlag = ignore ? ` --ignore-preflight-errors=${ignore}` : "";
+  const hint = step === "join" ? `\n${TOKEN_FAILURE_HINT}` : "";
   return `
 mkdir -p "$LOG_DIR"
 chmod 700 "$LOG_DIR"
 log="$LOG_DIR/kubeadm-${step}.log"
 if ! kubeadm ${step} --config "$CONFIG_FILE"${ignoreFlag} >"$log" 2>&1; then
   echo "kubeadm ${step} failed on $(hostname); last lines of $log (tokens redacted):" >&2
-  tail -n 40 "$log" | ${REDACT_TOKENS} >&2${step === "join" ? `
-${TOKEN_FAILURE_HINT}` : ""}
-  echo "resetting this node so that a re-run starts cleanly" >&2
-  kubeadm reset --force >>"$log" 2>&1 || true
+  tail -n 40 "$log" | ${REDACT_TOKENS} >&2${hint}
+  if local_etcd_member_removed >&2; then
+    echo "resetting this node so that a re-run starts cleanly (the placed CAs and configuration are restored)" >&2
+    kubeadm reset --force >>"$log" 2>&1 || true
+    restore_placed_files >&2
+  else
+    echo "not resetting $(hostname): kubeadm reset would delete its etcd data and leave its member in the cluster." >&2
+    echo "Make etcd healthy, remove this machine's member (etcdctl member remove), run kubeadm reset --force here, then pulumi up again." >&2
+  fi
   exit 1
 fi
 echo "kubeadm ${step} done on $(hostname)"`;
+}
+
+/** The bash functions {@link runKubeadm} needs, defined once at the top of a kubeadm step. */
+function recoveryFunctions(): string {
+  return `${RESTORE_PLACED_FILES}\n\n${LOCAL_ETCD_MEMBER_REMOVED}`;
 }
 
 /** Options of {@link kubeadmInitScript}. */
@@ -45,7 +60,8 @@ export interface KubeadmInitStepOptions extends KubeadmStepOptions {
 /**
  * `kubeadm init` on the first control plane, from the placed configuration. Skipped when the node is already
  * initialised (`admin.conf` exists), so re-runs never re-initialise; refused when the endpoint already serves
- * this cluster (a replaced first machine must not start a second cluster beside the first).
+ * this cluster (a replaced first machine must not start a second cluster beside the first). Placed files an earlier
+ * reset removed are restored first; a failed init resets the node and restores them again (see `runKubeadm`).
  */
 export function kubeadmInitScript(options: KubeadmInitStepOptions): string {
   return bashScript(
@@ -56,12 +72,16 @@ export function kubeadmInitScript(options: KubeadmInitStepOptions): string {
       EXISTING_CLUSTER_URL: options.existingClusterUrl,
       CLUSTER_CA: `${paths.kubernetesPki}/ca.crt`,
       CONFIG_FILE: paths.kubeadmInitConfig,
+      ...kubeadmRecoveryParameters(),
     },
     `
+${recoveryFunctions()}
+
 if [ -f "$ADMIN_CONF" ]; then
   echo "$(hostname) already initialised: $ADMIN_CONF exists"
   exit 0
 fi
+restore_placed_files
 if [ "$(curl -sS --max-time 5 --cacert "$CLUSTER_CA" "$EXISTING_CLUSTER_URL" 2>/dev/null || true)" = "ok" ]; then
   echo "refusing kubeadm init on $(hostname): $EXISTING_CLUSTER_URL already serves this cluster." >&2
   echo "This machine replaced the first control plane; remove its old etcd member and join it instead." >&2
@@ -92,16 +112,20 @@ export function kubeadmJoinScript(options: KubeadmStepOptions = {}): string {
       CONFIG_FILE: paths.kubeadmJoinConfig,
       CA_CERT: `${paths.kubernetesPki}/ca.crt`,
       CA_KEY: `${paths.kubernetesPki}/ca.key`,
+      ...kubeadmRecoveryParameters(),
     },
     `
 ${REFRESH_BOOTSTRAP_TOKEN}
 
 ${ENSURE_JOIN_TOKEN}
 
+${recoveryFunctions()}
+
 if [ -f "$KUBELET_CONF" ] && [ -f "$APISERVER_MANIFEST" ]; then
   echo "$(hostname) already joined: $KUBELET_CONF and $APISERVER_MANIFEST exist"
   exit 0
 fi
+restore_placed_files
 [ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
 ensure_join_token
 ${runKubeadm("join", options)}

@@ -4,16 +4,27 @@ import { bashScript } from "./shell";
 export interface PlaceFilesOptions {
   /** Directories under which files may be written; anything else in the bundle is refused. */
   allowedDirectories: string[];
+  /**
+   * Also keep a pristine copy of every placed file under this root-only directory (at `<dir><absolute path>`,
+   * same mode), for the kubeadm steps to restore after `kubeadm reset` deleted them. `""` keeps none.
+   * @default "" (control planes use `paths.placedFilesDir`)
+   */
+  pristineCopyDir?: string;
 }
 
 /**
  * Writes the files of a bundle ({@link renderFileBundle}) read from standard input, atomically and only
- * when their content or mode changed. Prints the paths it changed, never the content.
+ * when their content or mode changed, and (with `pristineCopyDir`) keeps a pristine copy of each. Prints the paths
+ * it changed, never the content.
  */
 export function placeFilesScript(options: PlaceFilesOptions): string {
+  const pristine = options.pristineCopyDir ?? "";
+  if (pristine !== "" && !/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(pristine)) {
+    throw new Error(`place files: pristineCopyDir must be an absolute plain path, got ${JSON.stringify(pristine)}`);
+  }
   return bashScript(
     "place files (certificates, keys, configuration) received on standard input",
-    { ALLOWED_DIRECTORIES: options.allowedDirectories.join(" ") },
+    { ALLOWED_DIRECTORIES: options.allowedDirectories.join(" "), PRISTINE_DIR: pristine },
     `
 umask 077
 changed=0
@@ -41,6 +52,14 @@ while read -r mode path content; do
     mv -f "$temporary" "$path"
     echo "wrote $path"
     changed=$((changed + 1))
+  fi
+  if [ -n "$PRISTINE_DIR" ]; then
+    copy="$PRISTINE_DIR$path"
+    if ! { [ -f "$copy" ] && cmp -s "$path" "$copy" && [ "$(stat -c %a "$copy")" = "\${mode#0}" ]; }; then
+      mkdir -p "$(dirname "$copy")"
+      cp -p "$path" "$copy.tmp"
+      mv -f "$copy.tmp" "$copy"
+    fi
   fi
 done
 echo "$changed file(s) written, $unchanged unchanged"

@@ -210,6 +210,17 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     );
   });
 
+  test("control planes keep a pristine copy of the placed files, for init and join to restore after kubeadm reset", async () => {
+    const cp = stackedControlPlane("r");
+    await outputValue(cp.quorum);
+    for (const host of ["cp-0", "cp-1", "cp-2"]) {
+      expect(scriptText(named(registrations, `r-${host}-files`))).toContain("readonly PRISTINE_DIR='/var/lib/pulumi-k8s-ha/placed'");
+    }
+    for (const step of ["r-cp-0-init", "r-cp-1-join", "r-cp-2-join"]) {
+      expect(scriptText(named(registrations, step))).toContain("readonly PRISTINE_DIR='/var/lib/pulumi-k8s-ha/placed'");
+    }
+  });
+
   test('cniManifestUrl "" skips the CNI and the node readiness check', async () => {
     const cp = stackedControlPlane("n", { cniManifestUrl: "" });
     await outputValue(cp.quorum);
