@@ -63,6 +63,13 @@ export interface HostsControlPlaneArgs {
   virtualIpInterface?: string;
   /** VRRP router id, unique on the network segment. Only with `virtualIp`. @default 51 */
   virtualRouterId?: number;
+  /**
+   * HAProxy's global connection limit on `loadBalancerHosts`. HAProxy needs about twice as many open files and
+   * refuses to start when the machine's hard limit is lower ("Cannot raise FD limit"): lower it on containers
+   * with a small hard `nofile` limit.
+   * @default 20000
+   */
+  loadBalancerMaxConnections?: number;
 
   /** Install packages and run the node preparation (as cloud-init does on cloud machines) over SSH; needs apt and systemd. @default true */
   prepareHosts?: boolean;

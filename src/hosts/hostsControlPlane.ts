@@ -80,6 +80,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
               virtualIp: args.virtualIp,
               virtualIpInterface: args.virtualIpInterface,
               virtualRouterId: args.virtualRouterId,
+              maxConnections: args.loadBalancerMaxConnections,
               installPackages: valid.prepareHosts,
               hostReadyTimeoutMinutes: args.hostReadyTimeoutMinutes,
             },

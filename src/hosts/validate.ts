@@ -113,6 +113,12 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   requireArgument(args.virtualIp === undefined || lbHosts.length > 0, context, "virtualIp", "needs loadBalancerHosts (keepalived runs there). Remove it or give loadBalancerHosts.");
   checkVirtualIp(context, args);
   requireNodeQuirks(context, args);
+  requireArgument(
+    args.loadBalancerMaxConnections === undefined || (isPositiveInteger(args.loadBalancerMaxConnections) && lbHosts.length > 0),
+    context,
+    "loadBalancerMaxConnections",
+    `${JSON.stringify(args.loadBalancerMaxConnections)} must be a positive whole number, given together with loadBalancerHosts.`,
+  );
 
   const lists: [string, HostSpec[]][] = [
     ["controlPlaneHosts", args.controlPlaneHosts],

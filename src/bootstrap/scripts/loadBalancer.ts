@@ -28,7 +28,11 @@ function systemdStartOrReload(service: string): string {
   return `if [ -d /run/systemd/system ]; then
   systemctl enable --quiet ${service}
   if ! systemctl is-active --quiet ${service}; then
-    systemctl start ${service}
+    if ! systemctl start ${service}; then
+      echo "${service} did not start on $(hostname); its last log lines:" >&2
+      journalctl -u ${service} -n 5 --no-pager -o cat >&2 || true
+      exit 1
+    fi
     echo "${service} started by systemd"
   elif [ "$changed" -eq 1 ]; then
     systemctl reload ${service}

@@ -26,6 +26,8 @@ export const CONTAINER_LIKE_HOST_ARGS = {
     kubeProxyConntrackMaxPerCore: 0,
     /** The hosts are cgroup v1 (kubelet 1.34 only warns; set for 1.35+). */
     kubeletFailCgroupV1: false,
+    /** The hosts' hard `nofile` limit (20000) is below the 40000 files HAProxy wants for its default 20000 connections. */
+    loadBalancerMaxConnections: 4000,
 };
 
 /** A running Kubernetes test bed. */

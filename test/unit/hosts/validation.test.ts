@@ -46,6 +46,8 @@ const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
   ["ignore every preflight check", { ignorePreflightErrors: ["SystemVerification", "all"] }, "ignorePreflightErrors[1]", '"all" is not a preflight check name. Name each check as kubeadm prints it'],
   ["preflight check with a space", { ignorePreflightErrors: ["Num CPU"] }, "ignorePreflightErrors[0]", '"Num CPU" is not a preflight check name.'],
   ["containerd setting without preparation", { prepareHosts: false, containerdRestrictOomScoreAdj: true }, "containerdRestrictOomScoreAdj", "is written by the host preparation, which prepareHosts: false turns off."],
+  ["zero HAProxy connections", { loadBalancerMaxConnections: 0 }, "loadBalancerMaxConnections", "0 must be a positive whole number, given together with loadBalancerHosts."],
+  ["HAProxy connections without LB hosts", { loadBalancerHosts: undefined, virtualIp: undefined, virtualIpInterface: undefined, apiServerEndpoint: "api.example.internal", loadBalancerMaxConnections: 4000 }, "loadBalancerMaxConnections", "4000 must be a positive whole number, given together with loadBalancerHosts."],
   ["negative conntrack per core", { kubeProxyConntrackMaxPerCore: -1 }, "kubeProxyConntrackMaxPerCore", "-1 must be an integer >= 0 (0 leaves nf_conntrack_max alone)."],
   ["overlapping subnets", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", "overlap"],
   ["fractional gate timeout", { gateTimeoutSeconds: 1.5 }, "gateTimeoutSeconds", "1.5 is not a positive whole number of seconds."],
