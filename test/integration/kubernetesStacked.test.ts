@@ -53,7 +53,7 @@ function newControlPlane(name: string) {
 const kubectl = (...args: string[]): Promise<string> => kt.kubectl(kubeconfig, args);
 
 beforeAll(async () => {
-    mocks = await setExecutingMocks({ connectTimeoutSeconds: 2, dialRetryDelayMs: 500, maxDialWaitMs: 180_000, commandTimeoutMs: 20 * 60_000 });
+    mocks = await setExecutingMocks({ connectTimeoutSeconds: 2, dialRetryDelayMs: 500, maxDialWaitMs: 180_000, commandTimeoutMs: 20 * 60_000, replayState: true });
     hostsModule = await import("../../src/hosts");
     scripts = await import("../../src/bootstrap/scripts");
     credentials = (await import("../../src/cluster/constants")).gateCredentials;
@@ -223,7 +223,7 @@ test("a re-run of the whole bring-up changes nothing: no re-init, same cluster U
     const uid = (await kubectl("get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}")).trim();
     const memberIds = (quorum.observed as GateObservation).members.map((m) => m.id).sort();
     const before = mocks.records.length;
-    const again = newControlPlane("k8s-rerun");
+    const again = newControlPlane("k8s");
     const rerun = await outputValue(again.quorum, 20 * 60_000);
     const steps = mocks.records.slice(before).filter((r) => r.type === "command:remote:Command");
     const stdoutOf = (suffix: string): string => String(steps.find((r) => r.name.endsWith(suffix))?.state?.stdout ?? "");

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { buildKubeNodeImage } from "./kubeNodeImage";
 import { makeServerTls, ManifestServer, serveFiles } from "./manifestServer";
 import { startTestbed, Testbed, TestHost } from "./testbed";
-import { TESTBED_CACHE, upstreamBinary } from "./upstreamCache";
+import { upstreamBinary } from "./upstreamCache";
 
 /** The script that assembles the Kubernetes images from the built binaries. */
 const IMAGES_SCRIPT = path.resolve(__dirname, "../../testbed/images.sh");
@@ -80,7 +80,9 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
         .map((line) => line.split("\t")[1] ?? "")
         .filter((tar) => tar.endsWith(".tar"));
     if (tars.length === 0) throw new Error(`images.sh build v${version} printed no image tar`);
-    const image = buildKubeNodeImage({ dir: path.join(TESTBED_CACHE, `node-image-v${version}`), kubernetesVersion: version, extraCaPems: [tls.caPem] });
+    // One image directory per test bed (TESTBED_KIND_STATE), so test beds with their own prefix can run side by side.
+    const state = process.env.TESTBED_KIND_STATE ?? "/tmp/pulumi-k8s-ha-kind";
+    const image = buildKubeNodeImage({ dir: `${state}-node-image-v${version}`, kubernetesVersion: version, extraCaPems: [tls.caPem] });
     const total = options.nodeCount + options.loadBalancerCount;
     const tb = await startTestbed(total, { kubeNodes: true, image, upTimeoutMs: 120_000, commandTimeoutMs: 600_000 });
     const nodes = tb.hosts.slice(0, options.nodeCount);
@@ -123,6 +125,7 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
             await manifestServer.close();
             rmSync(scratch, { recursive: true, force: true });
             await tb.stop();
+            rmSync(image, { recursive: true, force: true });
         },
     };
 }
