@@ -18,6 +18,23 @@ export interface ObservedMember {
   error?: string;
 }
 
+/**
+ * Who is active, by node name; everyone else is standby. `null`: nobody holds it. Observed for the operator, never
+ * part of the gate's verdict.
+ */
+export interface ObservedLeaders {
+  /** The etcd raft leader among the checked members (`null` when none of them, or more than one, claims it). */
+  etcd: string | null;
+  /**
+   * Holder of the `kube-system/kube-controller-manager` Lease (`holderIdentity` is `<node>_<uuid>`); `null` when
+   * the Lease is missing, released or expired (`renewTime` + `leaseDurationSeconds` past, by the gate host's clock).
+   * Absent when the gate did not ask the API (etcd-only gate, or `/readyz` not ok).
+   */
+  kubeControllerManager?: string | null;
+  /** Holder of the `kube-system/kube-scheduler` Lease, like `kubeControllerManager`. */
+  kubeScheduler?: string | null;
+}
+
 /** The quorum gate's JSON verdict (printed by the gate script on the host, parsed by the program). */
 export interface GateObservation {
   /** True when every check the gate was asked to enforce passed. */
@@ -40,6 +57,8 @@ export interface GateObservation {
   apiServerReadyz?: string;
   /** Control-plane nodes and whether they were Ready, when the gate checked them. */
   nodes?: { name: string; ready: boolean }[];
+  /** Who leads etcd and, on control-plane gates, kube-controller-manager and kube-scheduler (absent from older gates). */
+  leaders?: ObservedLeaders;
   /** Why the gate failed or is degraded, one line per problem, naming the member. */
   problems: string[];
   /** How many attempts the gate made. */

@@ -33,17 +33,47 @@ export interface QuorumGateOptions {
   readyzCaFile?: string;
   /** Control-plane nodes that must be Ready (via the admin kubeconfig); 0 skips the check. @default 0 */
   expectedReadyNodes?: number;
-  /** Kubeconfig for the node check. @default "/etc/kubernetes/admin.conf" */
+  /** Kubeconfig for the node check and the leader Leases. @default "/etc/kubernetes/admin.conf" */
   kubeconfigFile?: string;
+  /**
+   * Report who holds the kube-controller-manager and kube-scheduler leader-election Leases (`leaders` in the
+   * observation). Observed only, never required. @default true when the gate talks to the API (`readyzUrl` set or
+   * `expectedReadyNodes` > 0)
+   */
+  observeLeaseHolders?: boolean;
 }
+
+/**
+ * Bash function `lease_holders`: who holds the leader-election Leases of kube-controller-manager and
+ * kube-scheduler (namespace kube-system), as `{"kubeControllerManager": "<node>" | null, "kubeScheduler": ...}`.
+ * A Lease's `holderIdentity` is `<node>_<uuid>`; a Lease that is missing, released (no holder) or expired
+ * (`renewTime` + `leaseDurationSeconds` before now, by this host's clock) has no holder. Prints `null` when the API
+ * does not answer: leadership is observed, never required.
+ */
+export const LEASE_HOLDERS = String.raw`lease_holders() {
+  local leases
+  if ! leases="$(kubectl --kubeconfig "$KUBECONFIG_FILE" --request-timeout=5s -n kube-system get leases -o json 2>/dev/null)"; then
+    echo null
+    return 0
+  fi
+  printf '%s' "$leases" | jq -c --argjson now "$(date +%s)" '
+    def holder($lease):
+      [.items[]? | select(.metadata.namespace == "kube-system" and .metadata.name == $lease) | .spec
+        | select((.holderIdentity // "") != "")
+        | select(((.renewTime // "" | sub("\\.[0-9]+"; "") | try fromdateiso8601 catch 0) + (.leaseDurationSeconds // 0)) > $now)
+        | .holderIdentity | sub("_[^_]*$"; "")]
+      | first;
+    {kubeControllerManager: holder("kube-controller-manager"), kubeScheduler: holder("kube-scheduler")}' 2>/dev/null || echo null
+}`;
 
 /**
  * The quorum gate: retries, never past its bound (an attempt that would end after it is not started), until
  * the etcd cluster has exactly the expected members, no learner, no alarm, one cluster ID and one leader, at
  * least `minHealthy` healthy members, and (when asked) `/readyz` answers `ok` through the load balancer and enough
  * control-plane nodes are Ready.
- * Prints its observation as one JSON object on stdout (a `GateObservation`); on failure also lists each
- * problem, naming the member, on stderr and exits 1.
+ * Prints its observation as one JSON object on stdout (a `GateObservation`, with `leaders`: the etcd leader and,
+ * when it talks to the API, the holders of the kube-controller-manager and kube-scheduler Leases, which never
+ * decide the verdict); on failure also lists each problem, naming the member, on stderr and exits 1.
  */
 export function quorumGateScript(options: QuorumGateOptions): string {
   if (options.members.length === 0) {
@@ -70,6 +100,7 @@ export function quorumGateScript(options: QuorumGateOptions): string {
       READYZ_CA_FILE: options.readyzCaFile ?? "/etc/kubernetes/pki/ca.crt",
       EXPECTED_READY_NODES: options.expectedReadyNodes ?? 0,
       KUBECONFIG_FILE: options.kubeconfigFile ?? "/etc/kubernetes/admin.conf",
+      OBSERVE_LEASE_HOLDERS: options.observeLeaseHolders ?? ((options.readyzUrl ?? "") !== "" || (options.expectedReadyNodes ?? 0) > 0),
     },
     GATE_BODY,
   );
@@ -77,6 +108,8 @@ export function quorumGateScript(options: QuorumGateOptions): string {
 
 const GATE_BODY = bashBraces(String.raw`
 ${ETCDCTL_AT}
+
+${LEASE_HOLDERS}
 
 last_line() { printf '%s\n' "$1" | grep -v '^{' | tail -n 1; }
 
@@ -186,6 +219,13 @@ check_once() {
     [ "$ready_nodes" -ge "$EXPECTED_READY_NODES" ] || problems+=("$ready_nodes of $EXPECTED_READY_NODES control-plane node(s) Ready")
   fi
 
+  # Who leads, for the operator; never part of the verdict. etcd: the one checked member that calls itself leader.
+  etcd_leader="$(printf '%s' "$members_json" | jq -sc '[.[] | select(.isLeader) | .name] | if length == 1 then .[0] else null end')"
+  lease_leaders="null"
+  if [ "$OBSERVE_LEASE_HOLDERS" = true ] && { [ -z "$READYZ_URL" ] || [ "$readyz" = "ok" ]; }; then
+    lease_leaders="$(lease_holders)"
+  fi
+
   # Quorum lost is a failure; fewer healthy than required but quorum kept is a failure only if required.
   if [ "$healthy" -lt "$MIN_HEALTHY" ]; then
     ok=false
@@ -207,10 +247,12 @@ check_once() {
     --argjson alarms "$(printf '%s' "$alarms" | jq -Rsc 'split("\n") | map(select(length > 0))')" \
     --argjson problems "$(printf '%s\n' "@{problems[@]}" | jq -Rsc 'split("\n") | map(select(length > 0))')" \
     --arg readyz "$readyz" --argjson nodes "$nodes_json" \
+    --argjson etcdLeader "$etcd_leader" --argjson leaseLeaders "$lease_leaders" \
     '{ok: $ok, degraded: $degraded, expectedMembers: $expected, members: $members, healthyMembers: $healthy,
       clusterIds: $clusters, leaderIds: $leaders, alarms: $alarms, problems: $problems, attempts: $attempts}
      + (if $readyz == "" then {} else {apiServerReadyz: $readyz} end)
-     + (if $nodes == null then {} else {nodes: $nodes} end)')"
+     + (if $nodes == null then {} else {nodes: $nodes} end)
+     + {leaders: ({etcd: $etcdLeader} + ($leaseLeaders // {}))}')"
   [ "$ok" = true ]
 }
 
