@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { runSsh } from "../../test/integration/harness/ssh";
+import { simulatedPreparationCommand } from "../../test/integration/harness/upstreamCache";
 import { REPO_ROOT } from "../support/paths";
 
 /**
@@ -15,7 +16,6 @@ export const BENCH_TESTBED = {
 };
 
 const HOSTS_SCRIPT = path.join(REPO_ROOT, "test", "hosts", "hosts.sh");
-const MARKER = "/var/lib/pulumi-k8s-ha/node-prepared";
 
 function run(file: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -65,7 +65,7 @@ export async function freshHosts(count: number): Promise<string[]> {
   const list = addresses(count);
   await Promise.all(
     list.map(async (host) => {
-      const r = await runSsh({ host, keyFile: keyFile() }, { command: `mkdir -p "$(dirname ${MARKER})" && touch ${MARKER}`, timeoutMs: 30_000 });
+      const r = await runSsh({ host, keyFile: keyFile() }, { command: simulatedPreparationCommand(), timeoutMs: 30_000 });
       if (r.code !== 0) throw new Error(`preparing ${host}: exit ${r.code}: ${r.stderr}`);
     }),
   );

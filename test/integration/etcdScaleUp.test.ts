@@ -11,11 +11,11 @@ import type { ClusterHost } from "../../src/cluster/types";
 import { ExecutingMocks, setExecutingMocks } from "./harness/executingMocks";
 import { outputValue } from "./harness/outputs";
 import { startTestbed, Testbed, testbedNamespaces } from "./harness/testbed";
+import { simulatedPreparationCommand } from "./harness/upstreamCache";
 import { certRequestState, locallySignedCertState, privateKeyState, Props, selfSignedCertState } from "./harness/tlsResources";
 
 jest.setTimeout(120_000);
 
-const MARKER = "/var/lib/pulumi-k8s-ha/node-prepared";
 const MOCK_OPTIONS = { connectTimeoutSeconds: 1, dialRetryDelayMs: 200, maxDialWaitMs: 30_000 };
 const ZONES = ["rack-a", "rack-b", "rack-c"];
 /** Resource types whose state a later `pulumi up` keeps (keys, certificates, the bootstrap record). */
@@ -41,14 +41,14 @@ const host = (index: number): ClusterHost => ({
 const etcdCluster = (count: number) =>
   new cluster.EtcdCluster("up", { clusterName: "up", zones: ZONES, hosts: Array.from({ length: count }, (_, i) => host(i)), gateTimeoutSeconds: 60, hostReadyTimeoutMinutes: 1 });
 const etcdctl = (args: string) =>
-  `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key ${args}`;
+  `etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key ${args}`;
 const etcdPid = async (name: string) => (await tb.run(name, "pgrep -x etcd || true")).trim();
 
 beforeAll(async () => {
   mocks = await setExecutingMocks(MOCK_OPTIONS);
   cluster = await import("../../src/cluster");
   tb = await startTestbed(5);
-  await Promise.all(tb.hosts.map((h) => tb.run(h, `mkdir -p /var/lib/pulumi-k8s-ha && date -u > ${MARKER}`)));
+  await Promise.all(tb.hosts.map((h) => tb.run(h, simulatedPreparationCommand())));
 });
 
 afterAll(async () => {
@@ -105,7 +105,9 @@ test("5 members, then 3: the two no longer planned leave etcd (leadership moved 
   const listed = await tb.run("h1", etcdctl("member list -w simple"));
   const idOf = (name: string) => listed.split("\n").find((line) => line.split(", ")[2] === name)!.split(",")[0];
   // Make a member that is about to be removed the leader, so the step has to move leadership off it.
-  const leaderEndpoint = (await tb.run("h1", etcdctl("endpoint status --cluster -w simple"))).split("\n").find((l) => l.split(", ")[4] === "true")!.split(",")[0];
+  // JSON, not the table: its columns differ between etcdctl releases (3.6 added some).
+  const statuses = JSON.parse(await tb.run("h1", etcdctl("endpoint status --cluster -w json"))) as { Endpoint: string; Status: { leader: string; header: { member_id: string } } }[];
+  const leaderEndpoint = statuses.find((st) => String(st.Status.leader) === String(st.Status.header.member_id))!.Endpoint;
   await tb.run("h1", etcdctl(`move-leader ${idOf("etcd-4")}`).replace("https://127.0.0.1:2379", leaderEndpoint));
 
   const before = mocks;

@@ -84,7 +84,11 @@ for line in "@{removals[@]}"; do
   id="$(printf '%s' "$line" | awk -F', ' '{print $1}')"
   name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
   client="$(printf '%s' "$line" | awk -F', ' '{print $5}')"
-  if [ "$(etcdctl_at "$client" endpoint status -w simple 2>/dev/null | awk -F', ' '{print $5}')" = "true" ]; then
+  # Leader when the member's own ID is the leader it reports (fields, not the table: its columns differ
+  # between etcdctl releases; 3.6 added some before "is leader").
+  fields="$(etcdctl_at "$client" endpoint status -w fields 2>/dev/null || true)"
+  own_id="$(printf '%s\n' "$fields" | sed -n 's/^"MemberID" : //p')"
+  if [ -n "$own_id" ] && [ "$own_id" = "$(printf '%s\n' "$fields" | sed -n 's/^"Leader" : //p')" ]; then
     target="$(printf '%s\n' "$list" | while IFS= read -r other; do
       if is_desired "$(printf '%s' "$other" | awk -F', ' '{print $3}')"; then printf '%s' "$other" | awk -F', ' '{print $1}'; break; fi
     done)"

@@ -25,3 +25,17 @@ export function upstreamBinary(component: string, version: string | undefined, b
     if (!existsSync(file)) throw new Error(`upstream cache: ${file} missing; run bash test/testbed/build-upstream.sh`);
     return file;
 }
+
+/**
+ * The shell command that stands in for the node preparation on a test host: the pinned upstream etcd in
+ * /usr/local/bin (the cache is visible inside every host, whose lower layer is this machine's root), then the
+ * preparation marker cloud-init writes last.
+ */
+export function simulatedPreparationCommand(): string {
+    const bin = (name: string): string => upstreamBinary("etcd", undefined, name);
+    return [
+        `install -m 0755 ${bin("etcd")} ${bin("etcdctl")} ${bin("etcdutl")} /usr/local/bin/`,
+        "mkdir -p /var/lib/pulumi-k8s-ha",
+        "date -u > /var/lib/pulumi-k8s-ha/node-prepared",
+    ].join(" && ");
+}
