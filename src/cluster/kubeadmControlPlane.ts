@@ -19,6 +19,7 @@ import {
   kubeadmInitScript,
   kubeadmJoinScript,
   kubeadmResetScript,
+  preparedHostname,
   placeFilesScript,
   quorumGateScript,
   waitReadyScript,
@@ -125,8 +126,18 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         );
 
     // Per machine: wait for SSH and preparation, then place PKI and kubeadm configuration (all in parallel).
+    const readySteps = hosts.map((host) =>
+      hostCommand(`${name}-${host.name}-ready`, host, { script: waitReadyScript({ timeoutSeconds: readyMinutes * 60 }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 }, this),
+    );
+    // Lease holders carry the machine's host name; the gates report them by node name.
+    const nodeNamesByHostname = pulumi
+      .all(readySteps.map((step) => step.stdout))
+      .apply((outputs) => Object.fromEntries(outputs.flatMap((stdout, i) => {
+        const hostname = preparedHostname(stdout);
+        return hostname === undefined ? [] : [[hostname, hosts[i].name]];
+      })));
     const placed = hosts.map((host, index) => {
-      const ready = hostCommand(`${name}-${host.name}-ready`, host, { script: waitReadyScript({ timeoutSeconds: readyMinutes * 60 }), waitForSsh: true, timeoutMinutes: readyMinutes + 5 }, this);
+      const ready = readySteps[index];
       const bundle = pulumi
         .all([pki.controlPlaneFiles(), externalFiles, kubeadmConfig(host, index)])
         .apply(([pkiFiles, etcdFiles, config]) => renderFileBundle([...pkiFiles, ...etcdFiles, config]));
@@ -150,8 +161,9 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         `${name}-${label}`,
         hosts[0],
         {
-          script: pulumi.all([gateMembersUpTo(joined), readyzUrl]).apply(([members, url]) =>
+          script: pulumi.all([gateMembersUpTo(joined), readyzUrl, nodeNamesByHostname]).apply(([members, url, names]) =>
             quorumGateScript({
+              nodeNamesByHostname: names,
               members,
               minHealthy: members.length,
               ...(external ? gateCredentials.externalControlPlane : gateCredentials.stackedControlPlane),

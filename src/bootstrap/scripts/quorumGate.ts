@@ -41,12 +41,19 @@ export interface QuorumGateOptions {
    * `expectedReadyNodes` > 0)
    */
   observeLeaseHolders?: boolean;
+  /**
+   * Kubernetes node name per machine host name. Lease holders are named `<hostname>_<uuid>` (kube-controller-manager
+   * and kube-scheduler use the host name), so the gate reports the node name of a holder found here, and the host
+   * name as it is otherwise. @default {} (host names reported as they are)
+   */
+  nodeNamesByHostname?: Record<string, string>;
 }
 
 /**
  * Bash function `lease_holders`: who holds the leader-election Leases of kube-controller-manager and
  * kube-scheduler (namespace kube-system), as `{"kubeControllerManager": "<node>" | null, "kubeScheduler": ...}`.
- * A Lease's `holderIdentity` is `<node>_<uuid>`; a Lease that is missing, released (no holder) or expired
+ * A Lease's `holderIdentity` is `<hostname>_<uuid>`, mapped to the node name through `$NODE_NAMES_BY_HOSTNAME`
+ * (JSON; a host name not in it is reported as it is); a Lease that is missing, released (no holder) or expired
  * (`renewTime` + `leaseDurationSeconds` before now, by this host's clock) has no holder. Prints `null` when the API
  * does not answer: leadership is observed, never required.
  */
@@ -56,12 +63,12 @@ export const LEASE_HOLDERS = String.raw`lease_holders() {
     echo null
     return 0
   fi
-  printf '%s' "$leases" | jq -c --argjson now "$(date +%s)" '
+  printf '%s' "$leases" | jq -c --argjson now "$(date +%s)" --argjson names "$NODE_NAMES_BY_HOSTNAME" '
     def holder($lease):
       [.items[]? | select(.metadata.namespace == "kube-system" and .metadata.name == $lease) | .spec
         | select((.holderIdentity // "") != "")
         | select(((.renewTime // "" | sub("\\.[0-9]+"; "") | try fromdateiso8601 catch 0) + (.leaseDurationSeconds // 0)) > $now)
-        | .holderIdentity | sub("_[^_]*$"; "")]
+        | .holderIdentity | sub("_[^_]*$"; "") | ($names[.] // .)]
       | first;
     {kubeControllerManager: holder("kube-controller-manager"), kubeScheduler: holder("kube-scheduler")}' 2>/dev/null || echo null
 }`;
@@ -100,6 +107,7 @@ export function quorumGateScript(options: QuorumGateOptions): string {
       READYZ_CA_FILE: options.readyzCaFile ?? "/etc/kubernetes/pki/ca.crt",
       EXPECTED_READY_NODES: options.expectedReadyNodes ?? 0,
       KUBECONFIG_FILE: options.kubeconfigFile ?? "/etc/kubernetes/admin.conf",
+      NODE_NAMES_BY_HOSTNAME: JSON.stringify(options.nodeNamesByHostname ?? {}),
       OBSERVE_LEASE_HOLDERS: options.observeLeaseHolders ?? ((options.readyzUrl ?? "") !== "" || (options.expectedReadyNodes ?? 0) > 0),
     },
     GATE_BODY,

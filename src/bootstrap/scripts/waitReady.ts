@@ -34,3 +34,12 @@ echo "$(hostname) is prepared"
 `,
   );
 }
+
+/**
+ * The machine's own host name, from the ready step's output (its last line is `<hostname> is prepared`). The
+ * quorum gate needs it: kube-controller-manager and kube-scheduler name their Lease holder by host name, not by
+ * Kubernetes node name, and the two differ wherever the machine's host name is not the node name.
+ */
+export function preparedHostname(readyStdout: string): string | undefined {
+  return /^(\S+) is prepared$/m.exec(readyStdout)?.[1];
+}

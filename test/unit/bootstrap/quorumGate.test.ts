@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LEASE_HOLDERS, quorumGateScript, QuorumGateOptions } from "../../../src/bootstrap/scripts/quorumGate";
+import { preparedHostname } from "../../../src/bootstrap/scripts/waitReady";
 import { parseGateObservation } from "../../../src/cluster/observation";
 
 const etcdGate: QuorumGateOptions = {
@@ -74,7 +75,7 @@ function region(script: string, from: string, to: string): string {
  * Runs bash with kubectl and date stubbed: kubectl records its arguments and prints `kubectlOut` (exit
  * `kubectlExit`), date prints NOW. Returns stdout and the recorded kubectl arguments.
  */
-function runWithStubs(body: string, kubectlOut: string, kubectlExit = 0): { stdout: string; stderr: string; status: number | null; kubectlArgs: string } {
+function runWithStubs(body: string, kubectlOut: string, kubectlExit = 0, nodeNamesByHostname: Record<string, string> = {}): { stdout: string; stderr: string; status: number | null; kubectlArgs: string } {
   const out = path.join(dir, "kubectl.json");
   const args = path.join(dir, "kubectl.args");
   fs.writeFileSync(out, kubectlOut);
@@ -84,6 +85,7 @@ function runWithStubs(body: string, kubectlOut: string, kubectlExit = 0): { stdo
     `kubectl() { printf '%s\\n' "$*" >> '${args}'; cat '${out}'; return ${kubectlExit}; }`,
     `date() { echo ${NOW}; }`,
     "readonly KUBECONFIG_FILE=/etc/kubernetes/admin.conf",
+    `readonly NODE_NAMES_BY_HOSTNAME='${JSON.stringify(nodeNamesByHostname)}'`,
   ].join("\n");
   const r = spawnSync("bash", ["-c", `${stubs}\n${body}`], { encoding: "utf8", timeout: 20_000 });
   return { stdout: r.stdout.trim(), stderr: r.stderr, status: r.status, kubectlArgs: fs.existsSync(args) ? fs.readFileSync(args, "utf8").trim() : "" };
@@ -130,6 +132,25 @@ describe("quorum gate script: leader observation", () => {
     expect(r.kubectlArgs).toBe("--kubeconfig /etc/kubernetes/admin.conf --request-timeout=5s -n kube-system get leases -o json");
   });
 
+  test("lease_holders reports a holder's node name when its host name is known, the host name otherwise", () => {
+    const out = leaseList(lease("kube-controller-manager", held("ip-10-0-1-10")), lease("kube-scheduler", held("h7")));
+    const r = runWithStubs(`${LEASE_HOLDERS}\nlease_holders`, out, 0, { "ip-10-0-1-10": "cp-0", h2: "cp-1" });
+    expect(JSON.parse(r.stdout)).toEqual({ kubeControllerManager: "cp-0", kubeScheduler: "h7" });
+  });
+
+  test("the gate carries the host-name map as JSON", () => {
+    expect(quorumGateScript({ ...apiGate, nodeNamesByHostname: { h1: "cp-0" } })).toContain(`\nreadonly NODE_NAMES_BY_HOSTNAME='{"h1":"cp-0"}'\n`);
+    expect(quorumGateScript(apiGate)).toContain("\nreadonly NODE_NAMES_BY_HOSTNAME='{}'\n");
+  });
+
+  test.each<[string, string | undefined]>([
+    ["h1 is prepared", "h1"],
+    ["waiting\nip-10-0-1-10 is prepared\n", "ip-10-0-1-10"],
+    ["cloud-init failed", undefined],
+  ])("preparedHostname(%p)", (stdout, expected) => {
+    expect(preparedHostname(stdout)).toBe(expected);
+  });
+
   test.each<[string, string, number]>([
     ["kubectl fails (API down)", "", 1],
     ["kubectl prints something that is not JSON", "error: the server doesn't have a resource type \"leases\"", 0],
@@ -141,7 +162,7 @@ describe("quorum gate script: leader observation", () => {
   /** Runs the gate's leader region and observation assembly for real, with the gate's variables set. */
   function observe(options: QuorumGateOptions, vars: { members: object[]; readyz: string; kubectlOut: string; kubectlExit?: number }) {
     const script = quorumGateScript(options);
-    const params = script.split("\n").filter((l) => l.startsWith("readonly ") && !l.startsWith("readonly KUBECONFIG_FILE=")).join("\n");
+    const params = script.split("\n").filter((l) => l.startsWith("readonly ") && !l.startsWith("readonly KUBECONFIG_FILE=") && !l.startsWith("readonly NODE_NAMES_BY_HOSTNAME=")).join("\n");
     const body = [
       params,
       bashFunction(script, "lease_holders"),
