@@ -49,7 +49,7 @@ export interface KubeadmControlPlaneArgs {
   serviceSubnet?: string;
   /** CIDRs of the machines' own network, checked not to overlap the pod and service networks. @default [] */
   nodeSubnets?: string[];
-  /** CNI manifest applied after `kubeadm init`; `""` skips it (bring your own CNI). @default Calico v3.29.1 */
+  /** CNI manifest applied after `kubeadm init`; `""` skips it (bring your own CNI). @default Calico v3.31.6 (DEFAULT_CALICO_VERSION) */
   cniManifestUrl?: string;
   /** How long each quorum gate keeps retrying before it fails, in seconds. @default 600 */
   gateTimeoutSeconds?: number;

@@ -83,7 +83,7 @@ export interface HostsControlPlaneArgs {
   nodeSubnets?: string[];
   /** Port of the API server on the endpoint and on the nodes. @default 6443 */
   apiServerPort?: number;
-  /** CNI manifest applied after `kubeadm init`; `""` skips it. @default Calico v3.29.1 */
+  /** CNI manifest applied after `kubeadm init`; `""` skips it. @default Calico v3.31.6 (DEFAULT_CALICO_VERSION) */
   cniManifestUrl?: string;
   /** Extra subject alternative names for the API server certificate. @default [] */
   extraCertSans?: string[];
