@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { setExecutingMocks } from "./harness/executingMocks";
-import { CONTAINER_LIKE_HOST_ARGS, KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
+import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
 
@@ -50,13 +50,7 @@ test("bring-up: 3 external etcd members, 2 control planes behind HAProxy + keepa
         controlPlaneHosts: [3, 4].map((i) => spec(i, `cp-${i - 3}`, domains[i - 3])),
         loadBalancerHosts: [5, 6].map((i) => spec(i, `lb-${i - 5}`, domains[i - 5])),
         failureDomains: domains,
-        virtualIp: kt.virtualIp,
-        virtualIpInterface: "eth0",
-        prepareHosts: false,
-        cniManifestUrl: kt.cniManifestUrl,
-        gateTimeoutSeconds: 300,
-        hostReadyTimeoutMinutes: 2,
-        ...CONTAINER_LIKE_HOST_ARGS,
+        ...kt.sharedArgs,
     });
     quorum = await outputValue(cp.quorum, 30 * 60_000);
     kubeconfig = await outputValue(cp.kubeconfig, 60_000);

@@ -11,7 +11,7 @@ import type { GateObservation, QuorumReport } from "../../src/cluster/quorumRepo
 import type { HostSpec } from "../../src/hosts";
 import { startApiProber } from "./harness/apiProbe";
 import { ExecutingMocks, setExecutingMocks } from "./harness/executingMocks";
-import { CONTAINER_LIKE_HOST_ARGS, KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
+import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
 
@@ -40,13 +40,7 @@ function newControlPlane(name: string) {
         controlPlaneHosts: [0, 1, 2].map((i) => spec(i, `cp-${i}`)),
         loadBalancerHosts: [3, 4].map((i) => spec(i, `lb-${i - 3}`)),
         failureDomains: domains,
-        virtualIp: kt.virtualIp,
-        virtualIpInterface: "eth0",
-        prepareHosts: false,
-        cniManifestUrl: kt.cniManifestUrl,
-        gateTimeoutSeconds: 300,
-        hostReadyTimeoutMinutes: 2,
-        ...CONTAINER_LIKE_HOST_ARGS,
+        ...kt.sharedArgs,
     });
 }
 

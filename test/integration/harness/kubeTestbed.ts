@@ -43,6 +43,18 @@ export interface KubeTestbed {
     readonly cniManifestUrl: string;
     /** The manifest server (its request log shows the library fetched the manifest). */
     readonly manifestServer: ManifestServer;
+    /**
+     * The HostsControlPlane arguments every bring-up on this bed shares: the VIP on the load-balancer hosts, the
+     * served CNI, no preparation (the machine image did it), bounded waits, the container-like machine settings.
+     */
+    readonly sharedArgs: typeof CONTAINER_LIKE_HOST_ARGS & {
+        virtualIp: string;
+        virtualIpInterface: string;
+        prepareHosts: boolean;
+        cniManifestUrl: string;
+        gateTimeoutSeconds: number;
+        hostReadyTimeoutMinutes: number;
+    };
     /** Runs kubectl on this machine against `kubeconfig`; resolves with stdout, rejects on failure. */
     kubectl(kubeconfig: string, args: readonly string[], timeoutMs?: number): Promise<string>;
     stop(): Promise<void>;
@@ -105,13 +117,24 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
     const kubectlBinary = upstreamBinary("kubernetes", `v${version}`, "kubectl");
     let kubeconfigs = 0;
     const manifestServer = server;
+    const virtualIp = `${net}.100`;
+    const cniManifestUrl = `${manifestServer.baseUrl}flannel.yaml`;
     return {
         tb,
         nodes,
         loadBalancers,
-        virtualIp: `${net}.100`,
-        cniManifestUrl: `${manifestServer.baseUrl}flannel.yaml`,
+        virtualIp,
+        cniManifestUrl,
         manifestServer,
+        sharedArgs: {
+            virtualIp,
+            virtualIpInterface: "eth0",
+            prepareHosts: false,
+            cniManifestUrl,
+            gateTimeoutSeconds: 300,
+            hostReadyTimeoutMinutes: 2,
+            ...CONTAINER_LIKE_HOST_ARGS,
+        },
         async kubectl(kubeconfig, args, timeoutMs = 60_000) {
             const file = path.join(scratch, `kubeconfig-${kubeconfigs++}`);
             writeFileSync(file, kubeconfig, { mode: 0o600 });
