@@ -97,8 +97,21 @@ const hostPort = (address: string, port: number): string =>
 
 /**
  * Renders haproxy.cfg (HAProxy >= 2.6). Logs go to stdout (run HAProxy in the foreground or redirect its output).
- * `retries 3` with `option redispatch` retries a failed connect on another server, so clients see no error in
- * the ~2 s before a killed API server is marked down (`inter 2s fall 2`).
+ *
+ * What a client opening a NEW connection sees when an API server dies (proven on the test hosts):
+ * - its process is gone (its port refuses connections): nothing. `retries 3` with `option redispatch` retries a
+ *   failed connect, and with round robin over more than one server HAProxy retries on another server at once (no
+ *   1 s turn-around); `observe layer4 error-limit 1 on-error mark-down` takes the server out at that first failure.
+ * - the machine is off or cut off (the connect gets no answer): a delay, no error. A connect HAProxy sends there
+ *   waits `timeout connect` (2 s), is retried on another server, and marks the server down, so only connections
+ *   opened in that first ~2 s wait. Without traffic the checks mark it down within ~8 s (`inter 2s fall 2`, a
+ *   check's connect gives up after min(`timeout connect`, `inter`) = 2 s).
+ * Requests already on a connection to the dead server are not saved: they fail, or hang until the client's own
+ * timeout. So does a connection the kernel still accepted for a killed process before closing its listening socket
+ * (ms; up to ~0.5 s under load): HAProxy had handed it over. HAProxy does not cut open connections when it marks a
+ * server down (no `on-marked-down shutdown-sessions`): `/readyz` failing on every API server at once for a few
+ * seconds (etcd trouble) would then drop every watch in the cluster. No `fastinter`: two failed `/readyz` checks
+ * must be 2 s apart, so a short `/readyz` blip (an etcd leader election) does not take servers out.
  * @throws Error naming the first invalid field.
  */
 export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
@@ -122,7 +135,8 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
         "    option dontlognull",
         "    retries 3",
         "    option redispatch",
-        "    timeout connect 5s",
+        // A LAN connect answers in milliseconds; waiting longer only delays the retry on another server.
+        "    timeout connect 2s",
         // Long-lived watches: do not cut idle API connections after a few seconds.
         "    timeout client 1h",
         "    timeout server 1h",
@@ -138,7 +152,7 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
         "    balance roundrobin",
         `    option httpchk GET ${opts.healthCheckPath ?? "/readyz"}`,
         "    http-check expect status 200",
-        `    default-server check check-ssl ${verify} inter 2s fall 2 rise 2`,
+        `    default-server check check-ssl ${verify} inter 2s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down`,
         ...opts.backends.map((b) => `    server ${b.name} ${hostPort(b.address, b.port)}`),
         "",
     ];

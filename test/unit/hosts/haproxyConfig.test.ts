@@ -45,7 +45,7 @@ test("renders the exact default config", () => {
             "    option dontlognull",
             "    retries 3",
             "    option redispatch",
-            "    timeout connect 5s",
+            "    timeout connect 2s",
             "    timeout client 1h",
             "    timeout server 1h",
             "    timeout client-fin 30s",
@@ -60,7 +60,7 @@ test("renders the exact default config", () => {
             "    balance roundrobin",
             "    option httpchk GET /readyz",
             "    http-check expect status 200",
-            "    default-server check check-ssl verify none inter 2s fall 2 rise 2",
+            "    default-server check check-ssl verify none inter 2s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down",
             "    server cp-1 10.0.1.10:6443",
             "    server cp-2 10.0.2.10:6443",
             "",
@@ -81,9 +81,28 @@ test("verified checks, custom path, bind address, IPv6 and stats socket", () => 
     expect(cfg).toContain("    bind 10.0.0.100:8443\n");
     expect(cfg).toContain("    option httpchk GET /livez\n");
     expect(cfg).toContain(
-        "    default-server check check-ssl verify required ca-file /etc/haproxy/ca.pem crt /etc/haproxy/client.pem inter 2s fall 2 rise 2\n",
+        "    default-server check check-ssl verify required ca-file /etc/haproxy/ca.pem crt /etc/haproxy/client.pem inter 2s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down\n",
     );
     expect(cfg).toContain("    server cp-3 [fd00::3]:6443\n");
+});
+
+test("a dead server costs new connections no error: immediate redispatch, marked down at the first failed connect", () => {
+    const cfg = renderHaproxyConfig({ frontendPort: 6443, backends });
+    const line = (prefix: string): string[] => cfg.split("\n").filter((l) => l.trim().startsWith(prefix));
+    // Failed connects are retried, on another server (round robin over 2+ servers redispatches at once).
+    expect(line("retries")).toEqual(["    retries 3"]);
+    expect(line("option redispatch")).toEqual(["    option redispatch"]);
+    expect(line("balance")).toEqual(["    balance roundrobin"]);
+    // A silent (powered-off) server holds a new connection for the connect timeout only.
+    expect(line("timeout connect")).toEqual(["    timeout connect 2s"]);
+    const server = line("default-server")[0].split(" ").filter((w) => w !== "");
+    // The first failed connect (refused or timed out) marks the server down; checks confirm recovery.
+    expect(server.join(" ")).toContain("observe layer4 error-limit 1 on-error mark-down");
+    expect(server.join(" ")).toContain("inter 2s fall 2 rise 2");
+    // Deliberately absent: checks 0.5 s apart would let a short /readyz blip on every server (an etcd election)
+    // take them all out; cutting sessions on mark-down would drop every watch on such a blip.
+    expect(server).not.toContain("fastinter");
+    expect(cfg).not.toContain("shutdown-sessions");
 });
 
 test.each<[string, Partial<HaproxyConfigOptions>]>([
