@@ -26,8 +26,9 @@ export interface ObservedLeaders {
   /** The etcd raft leader among the checked members (`null` when none of them, or more than one, claims it). */
   etcd: string | null;
   /**
-   * Holder of the `kube-system/kube-controller-manager` Lease (`holderIdentity` is `<node>_<uuid>`); `null` when
-   * the Lease is missing, released or expired (`renewTime` + `leaseDurationSeconds` past, by the gate host's clock).
+   * Node holding the `kube-system/kube-controller-manager` Lease (`holderIdentity` is `<host name>_<uuid>`; a host
+   * name the gate cannot map to a node name is reported as it is); `null` when the Lease is missing, released or
+   * expired (`renewTime` + `leaseDurationSeconds` past, by the gate host's clock).
    * Absent when the gate did not ask the API (etcd-only gate, or `/readyz` not ok).
    */
   kubeControllerManager?: string | null;
