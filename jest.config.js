@@ -9,6 +9,8 @@ const common = {
 };
 
 module.exports = {
+  // Suites that power test hosts off run last (see the file).
+  testSequencer: "<rootDir>/test/integration/sequencer.js",
   projects: [
     // Mock suites take 2-7 s per hook on a loaded 2-core machine: Jest's 5 s default fails them spuriously.
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"], testTimeout: 30_000 },

@@ -9,6 +9,16 @@ export const paths = {
    * root-only): the kubeadm steps restore them after `kubeadm reset`, which deletes the program's CAs.
    */
   placedFilesDir: "/var/lib/pulumi-k8s-ha/placed",
+  /**
+   * Completion records of the kubeadm steps: written (and synced) only after `kubeadm init` / `kubeadm join` succeeded
+   * on this machine. kubeadm writes admin.conf, kubelet.conf and the static pod manifests long before it is done, so
+   * their presence alone does not say that a step completed (a machine may lose power half-way).
+   */
+  kubeadmInitDone: "/var/lib/pulumi-k8s-ha/kubeadm-init.done",
+  kubeadmJoinDone: "/var/lib/pulumi-k8s-ha/kubeadm-join.done",
+  /** Written just before kubeadm runs: with kubeadm's state but no completion record, this step was interrupted. */
+  kubeadmInitStarted: "/var/lib/pulumi-k8s-ha/kubeadm-init.started",
+  kubeadmJoinStarted: "/var/lib/pulumi-k8s-ha/kubeadm-join.started",
   /** Root-only logs of kubeadm runs (their output holds the bootstrap token). */
   logDir: "/var/log/pulumi-k8s-ha",
   /** kubeadm configuration files placed by the program. */
@@ -16,6 +26,10 @@ export const paths = {
   kubeadmJoinConfig: "/etc/kubernetes/pulumi-k8s-ha/kubeadm-join.yaml",
   kubernetesPki: "/etc/kubernetes/pki",
   adminKubeconfig: "/etc/kubernetes/admin.conf",
+  /** kubeadm init's break-glass kubeconfig (group system:masters), on the first control plane only. */
+  superAdminKubeconfig: "/etc/kubernetes/super-admin.conf",
+  /** The kubelet configuration kubeadm writes in its kubelet-start phase: without it no static pod ever ran. */
+  kubeletConfig: "/var/lib/kubelet/config.yaml",
   kubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
   apiServerManifest: "/etc/kubernetes/manifests/kube-apiserver.yaml",
   /** kubeadm's static pod manifest of a stacked etcd member. */

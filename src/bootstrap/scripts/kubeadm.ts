@@ -1,6 +1,6 @@
 import { paths } from "../paths";
 import { ENSURE_JOIN_TOKEN, REFRESH_BOOTSTRAP_TOKEN, TOKEN_FAILURE_HINT } from "./bootstrapToken";
-import { kubeadmRecoveryParameters, LOCAL_ETCD_MEMBER_REMOVED, RESTORE_PLACED_FILES } from "./kubeadmRecovery";
+import { INIT_OUTCOME, JOIN_OUTCOME, kubeadmRecoveryFunctions, kubeadmRecoveryParameters } from "./kubeadmRecovery";
 import { bashScript } from "./shell";
 
 /** Options shared by the kubeadm steps. */
@@ -12,40 +12,39 @@ export interface KubeadmStepOptions {
 const REDACT_TOKENS = String.raw`sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g; s/[a-f0-9]{64}/<redacted-key>/g'`;
 
 /**
- * Runs kubeadm with the placed configuration, its output kept in a root-only log (it prints the bootstrap token);
- * prints a redacted tail of that log on failure, then resets the half-initialised node so that a re-run starts
- * cleanly, and exits 1. The reset is made safe to retry: the placed files it deletes (the program's CAs, kubeadm's
- * configuration) are restored from their pristine copy, and a stacked etcd member that joined the cluster is
- * removed from it first; when that is impossible the node is left as it is (see `local_etcd_member_removed`).
- * Needs the step's {@link kubeadmRecoveryParameters} and the functions of {@link recoveryFunctions}.
+ * Runs kubeadm with the placed configuration, its output kept in a root-only log (it prints the bootstrap token).
+ * A start record is written (and synced) first and the completion record only after kubeadm succeeded: a machine
+ * that loses power half-way never reaches the failure path below, and the next run knows from the records that the
+ * step was interrupted. On failure it prints a redacted tail of the log, then resets the half-initialised node so
+ * that a re-run starts cleanly (`reset_for_retry`: the placed files come back, a stacked etcd member leaves the
+ * cluster first, or nothing is reset when that is impossible), and exits 1.
  */
 function runKubeadm(step: "init" | "join", options: KubeadmStepOptions): string {
   const ignore = (options.ignorePreflightErrors ?? []).join(",");
   const ignoreFlag = ignore ? ` --ignore-preflight-errors=${ignore}` : "";
   const hint = step === "join" ? `\n${TOKEN_FAILURE_HINT}` : "";
   return `
-mkdir -p "$LOG_DIR"
-chmod 700 "$LOG_DIR"
-log="$LOG_DIR/kubeadm-${step}.log"
+record_step "$STARTED_MARKER" "kubeadm ${step} started on $node_name"
 if ! kubeadm ${step} --config "$CONFIG_FILE"${ignoreFlag} >"$log" 2>&1; then
-  echo "kubeadm ${step} failed on $(hostname); last lines of $log (tokens redacted):" >&2
+  echo "kubeadm ${step} failed on $node_name; last lines of $log (tokens redacted):" >&2
   tail -n 40 "$log" | ${REDACT_TOKENS} >&2${hint}
-  if local_etcd_member_removed >&2; then
-    echo "resetting this node so that a re-run starts cleanly (the placed CAs and configuration are restored)" >&2
-    kubeadm reset --force >>"$log" 2>&1 || true
-    restore_placed_files >&2
-  else
-    echo "not resetting $(hostname): kubeadm reset would delete its etcd data and leave its member in the cluster." >&2
-    echo "Make etcd healthy, remove this machine's member (etcdctl member remove), run kubeadm reset --force here, then pulumi up again." >&2
-  fi
+  reset_for_retry "$log" >&2 || true
   exit 1
 fi
-echo "kubeadm ${step} done on $(hostname)"`;
+record_step "$DONE_MARKER" "kubeadm ${step} completed on $node_name ($(kubeadm version -o short 2>/dev/null || echo 'version unknown'))"
+rm -f "$STARTED_MARKER"
+echo "kubeadm ${step} done on $node_name"`;
 }
 
-/** The bash functions {@link runKubeadm} needs, defined once at the top of a kubeadm step. */
-function recoveryFunctions(): string {
-  return `${RESTORE_PLACED_FILES}\n\n${LOCAL_ETCD_MEMBER_REMOVED}`;
+/** The start of every kubeadm step: its functions, this machine's identity, the root-only log. */
+function stepPrologue(step: "init" | "join"): string {
+  return `
+${kubeadmRecoveryFunctions()}
+
+read_node_identity
+mkdir -p "$LOG_DIR"
+chmod 700 "$LOG_DIR"
+log="$LOG_DIR/kubeadm-${step}.log"`;
 }
 
 /** Options of {@link kubeadmInitScript}. */
@@ -58,32 +57,66 @@ export interface KubeadmInitStepOptions extends KubeadmStepOptions {
 }
 
 /**
- * `kubeadm init` on the first control plane, from the placed configuration. Skipped when the node is already
- * initialised (`admin.conf` exists), so re-runs never re-initialise; refused when the endpoint already serves
- * this cluster (a replaced first machine must not start a second cluster beside the first). Placed files an earlier
- * reset removed are restored first; a failed init resets the node and restores them again (see `runKubeadm`).
+ * `kubeadm init` on the first control plane, from the placed configuration.
+ *
+ * Skipped when the completion record says init succeeded here. kubeadm writes admin.conf in its kubeconfig phase,
+ * long before it is done, so admin.conf without the record means an init that was stopped half-way (the machine lost
+ * power) or one an earlier version of this library completed (it kept no record). `init_outcome` tells them apart
+ * through the API: other nodes, or kube-proxy and CoreDNS (kubeadm's last phase), mean it completed (the record is
+ * written now); a node alone without them is a half-made cluster, reset safely and initialised again; an API that
+ * does not answer within a bounded wait although the control plane was started is refused with the manual fix,
+ * never reset (it may hold the cluster's data).
+ *
+ * Refused when the endpoint already serves this cluster (a replaced first machine must not start a second cluster
+ * beside the first). Placed files an earlier reset removed are restored first; a failed init resets the node and
+ * restores them again (see `runKubeadm`).
  */
 export function kubeadmInitScript(options: KubeadmInitStepOptions): string {
   return bashScript(
-    "kubeadm init on the first control plane (skipped when already initialised)",
+    "kubeadm init on the first control plane (skipped when it completed; an interrupted init is recovered)",
     {
-      ADMIN_CONF: paths.adminKubeconfig,
       LOG_DIR: paths.logDir,
       EXISTING_CLUSTER_URL: options.existingClusterUrl,
       CLUSTER_CA: `${paths.kubernetesPki}/ca.crt`,
       CONFIG_FILE: paths.kubeadmInitConfig,
-      ...kubeadmRecoveryParameters(),
+      ...kubeadmRecoveryParameters("init"),
     },
     `
-${recoveryFunctions()}
+${INIT_OUTCOME}
+${stepPrologue("init")}
 
-if [ -f "$ADMIN_CONF" ]; then
-  echo "$(hostname) already initialised: $ADMIN_CONF exists"
+if [ -f "$DONE_MARKER" ] && [ -f "$ADMIN_CONF" ]; then
+  echo "$node_name already initialised: $(cat "$DONE_MARKER")"
   exit 0
+fi
+if [ -f "$DONE_MARKER" ]; then
+  echo "$DONE_MARKER exists but $ADMIN_CONF does not (reset by hand?): initialising again"
+  rm -f "$DONE_MARKER"
+fi
+if [ -f "$ADMIN_CONF" ]; then
+  status=0
+  why="$(init_outcome)" || status=$?
+  case "$status" in
+    0)
+      record_step "$DONE_MARKER" "kubeadm init found complete on $node_name: $why"
+      echo "$node_name already initialised (no completion record, recorded now): $why"
+      exit 0
+      ;;
+    1)
+      echo "kubeadm init on $node_name did not complete (interrupted: $ADMIN_CONF but no completion record): $why"
+      reset_for_retry "$log" || exit 1
+      ;;
+    *)
+      echo "refusing to go on with kubeadm init on $node_name: it began here ($ADMIN_CONF exists) and did not record completion, and $why." >&2
+      echo "It may hold the cluster's data, so it is not reset. Make its control plane run (journalctl -u kubelet, crictl ps -a on $node_name) and run pulumi up again;" >&2
+      echo "only if the cluster holds nothing you need: run kubeadm reset --force on $node_name, then pulumi up again (the placed CAs and configuration are restored)." >&2
+      exit 1
+      ;;
+  esac
 fi
 restore_placed_files
 if [ "$(curl -sS --max-time 5 --cacert "$CLUSTER_CA" "$EXISTING_CLUSTER_URL" 2>/dev/null || true)" = "ok" ]; then
-  echo "refusing kubeadm init on $(hostname): $EXISTING_CLUSTER_URL already serves this cluster." >&2
+  echo "refusing kubeadm init on $node_name: $EXISTING_CLUSTER_URL already serves this cluster." >&2
   echo "This machine replaced the first control plane; remove its old etcd member and join it instead." >&2
   exit 1
 fi
@@ -94,8 +127,15 @@ ${runKubeadm("init", options)}
 }
 
 /**
- * `kubeadm join --control-plane` (the JoinConfiguration has a controlPlane section). Skipped when this node
- * already runs a control plane (kubelet.conf and the kube-apiserver manifest exist).
+ * `kubeadm join --control-plane` (the JoinConfiguration has a controlPlane section).
+ *
+ * Skipped when the completion record says the join succeeded here (and kubelet.conf and the kube-apiserver manifest
+ * are there). kubeadm writes both before its etcd phase, so without the record a join with kubeadm's state left is
+ * one stopped half-way, or (no start record either) one an earlier version of this library ran, taken as complete when
+ * this node is registered and its etcd member is a started voter. Otherwise the half-done join is undone before it
+ * runs again (`reset_for_retry`): this machine's etcd member (a learner the interrupted join left, found by name or
+ * peer URL) leaves the cluster through the other members, its Node object is deleted, and kubeadm reset runs; no stale
+ * learner stays behind to block the gates.
  *
  * Bootstrap tokens expire 24 hours after they were made or refreshed, and a join may run much later than the
  * token-refresh step (a join that failed and is retried by a later `pulumi up`, where the refresh step, already
@@ -104,26 +144,54 @@ ${runKubeadm("init", options)}
  */
 export function kubeadmJoinScript(options: KubeadmStepOptions = {}): string {
   return bashScript(
-    "kubeadm join --control-plane (skipped when already joined)",
+    "kubeadm join --control-plane (skipped when it completed; an interrupted join is undone and run again)",
     {
-      KUBELET_CONF: paths.kubeletKubeconfig,
-      APISERVER_MANIFEST: paths.apiServerManifest,
       LOG_DIR: paths.logDir,
       CONFIG_FILE: paths.kubeadmJoinConfig,
       CA_CERT: `${paths.kubernetesPki}/ca.crt`,
       CA_KEY: `${paths.kubernetesPki}/ca.key`,
-      ...kubeadmRecoveryParameters(),
+      ...kubeadmRecoveryParameters("join"),
     },
     `
 ${REFRESH_BOOTSTRAP_TOKEN}
 
 ${ENSURE_JOIN_TOKEN}
 
-${recoveryFunctions()}
+${JOIN_OUTCOME}
+${stepPrologue("join")}
 
-if [ -f "$KUBELET_CONF" ] && [ -f "$APISERVER_MANIFEST" ]; then
-  echo "$(hostname) already joined: $KUBELET_CONF and $APISERVER_MANIFEST exist"
+if [ -f "$DONE_MARKER" ] && [ -f "$KUBELET_CONF" ] && [ -f "$APISERVER_MANIFEST" ]; then
+  echo "$node_name already joined: $(cat "$DONE_MARKER")"
   exit 0
+fi
+if [ -f "$DONE_MARKER" ]; then
+  echo "$DONE_MARKER exists but $KUBELET_CONF or $APISERVER_MANIFEST does not (reset by hand?): joining again"
+  rm -f "$DONE_MARKER"
+fi
+if join_state_present; then
+  restore_placed_files
+  if [ -f "$STARTED_MARKER" ]; then
+    echo "kubeadm join on $node_name did not complete: it started ($(cat "$STARTED_MARKER")) and never finished, e.g. the machine lost power"
+  else
+    status=0
+    why="$(join_completed_before)" || status=$?
+    case "$status" in
+      0)
+        record_step "$DONE_MARKER" "kubeadm join found complete on $node_name: $why"
+        echo "$node_name already joined (no completion record, recorded now): $why"
+        exit 0
+        ;;
+      1)
+        echo "kubeadm join on $node_name did not complete: $why"
+        ;;
+      *)
+        echo "cannot tell whether kubeadm join on $node_name completed: $why." >&2
+        echo "Make the cluster's API and etcd reachable from $node_name and run pulumi up again; to join it afresh instead, remove its etcd member (etcdctl member remove), run kubeadm reset --force on $node_name, then pulumi up again." >&2
+        exit 1
+        ;;
+    esac
+  fi
+  reset_for_retry "$log" || exit 1
 fi
 restore_placed_files
 [ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
@@ -140,7 +208,13 @@ ${runKubeadm("join", options)}
 export function kubeadmResetScript(): string {
   return bashScript(
     "kubeadm reset (explicit node removal)",
-    { LOG_DIR: paths.logDir },
+    {
+      LOG_DIR: paths.logDir,
+      INIT_DONE: paths.kubeadmInitDone,
+      INIT_STARTED: paths.kubeadmInitStarted,
+      JOIN_DONE: paths.kubeadmJoinDone,
+      JOIN_STARTED: paths.kubeadmJoinStarted,
+    },
     `
 if ! command -v kubeadm >/dev/null 2>&1; then
   echo "kubeadm not installed: nothing to reset"
@@ -148,6 +222,7 @@ if ! command -v kubeadm >/dev/null 2>&1; then
 fi
 mkdir -p "$LOG_DIR"
 kubeadm reset --force >"$LOG_DIR/kubeadm-reset.log" 2>&1
+rm -f "$INIT_DONE" "$INIT_STARTED" "$JOIN_DONE" "$JOIN_STARTED"
 echo "$(hostname) reset"
 `,
   );

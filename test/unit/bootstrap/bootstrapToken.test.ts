@@ -9,17 +9,9 @@ import {
   kubeadmJoinScript,
   REFRESH_BOOTSTRAP_TOKEN,
 } from "../../../src/bootstrap/scripts";
+import { sandboxed, withParameters } from "../support/stepSandbox";
 
 const TOKEN = "abcdef.0123456789abcdef";
-
-/** Replaces the script's `readonly NAME='...'` parameters. */
-function withParameters(script: string, values: Record<string, string>): string {
-  return Object.entries(values).reduce((text, [name, value]) => {
-    const line = new RegExp(`^readonly ${name}='[^']*'$`, "m");
-    if (!line.test(text)) throw new Error(`no parameter ${name}`);
-    return text.replace(line, `readonly ${name}='${value}'`);
-  }, script);
-}
 
 /**
  * Runs the token functions and steps for real: openssl signs with a real test CA; kubectl and kubeadm are stand-ins
@@ -139,9 +131,8 @@ fi
   });
 
   test("the join step refreshes the token before kubeadm join, and names the token when discovery fails on it", () => {
-    const script = withParameters(kubeadmJoinScript(), {
-      KUBELET_CONF: file("kubelet.conf"),
-      APISERVER_MANIFEST: file("kube-apiserver.yaml"),
+    // Every other path of the step (kubeadm's files, the step records) moves under the temporary root too.
+    const script = sandboxed(kubeadmJoinScript(), root, {
       LOG_DIR: file("log"),
       CONFIG_FILE: file("kubeadm-join.yaml"),
       CA_CERT: file("pki/ca.crt"),

@@ -19,6 +19,7 @@ import {
   shellQuote,
   waitReadyScript,
 } from "../../../src/bootstrap/scripts";
+import { sandboxed } from "../support/stepSandbox";
 
 const gateOptions = {
   members: [
@@ -108,26 +109,29 @@ describe("bootstrap step scripts", () => {
     expect(execFileSync("bash", ["-c", `printf %s ${shellQuote(value)}`], { encoding: "utf8" })).toBe(value);
   });
 
-  test("kubeadm steps are guarded so that a re-run never re-initialises", () => {
-    expect(scripts.kubeadmInit).toMatch(/if \[ -f "\$ADMIN_CONF" \]; then[\s\S]*exit 0\nfi\n[\s\S]*kubeadm init --config/);
-    expect(scripts.kubeadmJoin).toMatch(/if \[ -f "\$KUBELET_CONF" \] && \[ -f "\$APISERVER_MANIFEST" \]; then[\s\S]*exit 0/);
+  test("kubeadm steps are guarded so that a re-run never re-initialises (completion record and kubeadm's files)", () => {
+    expect(scripts.kubeadmInit).toMatch(/if \[ -f "\$DONE_MARKER" \] && \[ -f "\$ADMIN_CONF" \]; then\n[^\n]*already initialised[^\n]*\n  exit 0\nfi\n[\s\S]*kubeadm init --config/);
+    expect(scripts.kubeadmJoin).toMatch(/if \[ -f "\$DONE_MARKER" \] && \[ -f "\$KUBELET_CONF" \] && \[ -f "\$APISERVER_MANIFEST" \]; then\n[^\n]*already joined[^\n]*\n  exit 0/);
     expect(scripts.kubeadmJoin).toContain("--ignore-preflight-errors=NumCPU");
   });
 
   test("kubeadm init is refused when the endpoint already serves the cluster (a replaced first machine)", () => {
     expect(scripts.kubeadmInit).toContain("readonly EXISTING_CLUSTER_URL='https://lb.example.com:6443/healthz'");
     const guard = scripts.kubeadmInit.indexOf("refusing kubeadm init");
-    expect(guard).toBeGreaterThan(scripts.kubeadmInit.indexOf('if [ -f "$ADMIN_CONF" ]'));
+    expect(guard).toBeGreaterThan(scripts.kubeadmInit.indexOf('if [ -f "$DONE_MARKER" ] && [ -f "$ADMIN_CONF" ]'));
     expect(guard).toBeLessThan(scripts.kubeadmInit.indexOf("kubeadm init --config"));
   });
 
   test("kubeadm init, run for real up to kubeadm itself: no admin.conf, nothing listening, config missing -> clear error", () => {
-    const script = kubeadmInitScript({ existingClusterUrl: "https://127.0.0.1:1/healthz" })
-      .replace("/etc/kubernetes/admin.conf", "/nonexistent/admin.conf")
-      .replace("/var/log/pulumi-k8s-ha", fs.mkdtempSync(path.join(os.tmpdir(), "pkh-log-")));
-    const result = spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 20_000 });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain("/etc/kubernetes/pulumi-k8s-ha/kubeadm-init.yaml missing: the place-files step did not run");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pkh-init-"));
+    try {
+      const script = sandboxed(kubeadmInitScript({ existingClusterUrl: "https://127.0.0.1:1/healthz" }), root);
+      const result = spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 20_000 });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`${root}/etc/kubernetes/pulumi-k8s-ha/kubeadm-init.yaml missing: the place-files step did not run`);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test("quorum gate refuses members whose names would break the script", () => {
