@@ -15,6 +15,8 @@
 # env:   TESTBED_STATE (state dir, default /tmp/pulumi-k8s-ha-testbed), TESTBED_PREFIX (pkh),
 #        TESTBED_NET (first three octets, default 10.213.0)
 # Needs: iproute2 openssh-server openssh-client util-linux (unshare) and kernel overlayfs.
+# kind-hosts.sh sources this file for everything the two kinds share and overrides the hooks below (seed_host_extra,
+# host_network_extra, before_up, after_hosts_down, extra_verb), host_boot and cmd_init.
 set -euo pipefail
 S=${TESTBED_STATE:-/tmp/pulumi-k8s-ha-testbed}
 P=${TESTBED_PREFIX:-pkh}
@@ -24,7 +26,7 @@ SELF=$(readlink -f "$0")
 KEY=$S/keys/id_ed25519
 SSHCFG=$S/ssh_config
 
-die() { echo "hosts.sh: $*" >&2; exit 1; }
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 num_of() { [[ $1 =~ ^h([1-9][0-9]?)$ ]] || die "bad host name '$1' (want h1..h99)"; echo "${BASH_REMATCH[1]}"; }
 ip_of() { echo "$NET.$((10 + $(num_of "$1")))"; }
@@ -57,14 +59,23 @@ MaxSessions 64
 AcceptEnv LANG LC_*
 Subsystem sftp internal-sftp
 EOF
+  seed_host_extra "$n" "$d"
   ip netns add "$(ns_of "$n")"
   ip link add "$(veth_of "$n")" type veth peer name eth0 netns "$(ns_of "$n")"
   ip link set "$(veth_of "$n")" master "$BR" up
   ip -n "$(ns_of "$n")" addr add "$addr/24" dev eth0
   ip -n "$(ns_of "$n")" link set lo up
   ip -n "$(ns_of "$n")" link set eth0 up
+  host_network_extra "$n"
   host_boot "$n"
 }
+
+# Hooks for kind-hosts.sh; no-ops here.
+seed_host_extra() { :; }    # $1=name $2=host dir: more files on the host's disk
+host_network_extra() { :; } # $1=name: more network set-up in the host's namespace
+before_up() { :; }          # after the state directories exist, before any host
+after_hosts_down() { :; }   # after every host is gone, before the state is removed
+extra_verb() { echo "usage: $0 up N | down | status | ssh hN CMD | crash hN | boot hN | partition hN | heal hN" >&2; exit 2; }
 
 host_boot() { # sshd becomes PID 1 of the host's PID namespace
   local n=$1 d=$S/hosts/$1
@@ -102,9 +113,10 @@ EOF
   } > "$SSHCFG"
 }
 
-wait_ssh() { # $1=name: until sshd accepts a login, max ~10 s
+WAIT_SSH_TRIES=100 # x 0.1 s
+wait_ssh() { # $1=name: until sshd accepts a login, max WAIT_SSH_TRIES / 10 s
   local _
-  for _ in $(seq 1 100); do ssh -F "$SSHCFG" "$1" true 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 1 "$WAIT_SSH_TRIES"); do ssh -F "$SSHCFG" "$1" true 2>/dev/null && return 0; sleep 0.1; done
   echo "$1: ssh not up; console:" >&2; cat "$S/hosts/$1/console.log" >&2 || true; return 1
 }
 
@@ -115,6 +127,7 @@ cmd_up() {
   { [ -z "$(ip netns list | grep "^$P-" || true)" ] && ! ip link show "$BR" >/dev/null 2>&1; } ||
     die "up: $P hosts or bridge already exist; run down first"
   mkdir -p "$S/keys" "$S/hosts"
+  before_up
   [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C pulumi-k8s-ha-testbed -f "$KEY"
   ip link add "$BR" type bridge; ip addr add "$NET.1/24" dev "$BR"; ip link set "$BR" up
   for i in $(seq 1 "$N"); do host_up "h$i" "$N"; done
@@ -148,6 +161,7 @@ cmd_down() {
     ip link del "$v" 2>/dev/null || true
   done
   ip link del "$BR" 2>/dev/null || true
+  after_hosts_down
   rm -rf "$S/hosts" "$SSHCFG" "$S/keys"
   echo "down in $(( $(ms) - t0 )) ms"
 }
@@ -190,6 +204,7 @@ cmd_status() {
   done
 }
 
+main() {
 [ "$(id -u)" = 0 ] || die "root needed"
 case "${1:-}" in
   up) cmd_up "${2:-3}" ;;
@@ -201,5 +216,9 @@ case "${1:-}" in
   partition) num_of "${2:-}" >/dev/null; cmd_link "$2" down ;;
   heal) num_of "${2:-}" >/dev/null; cmd_link "$2" up ;;
   _init) cmd_init "$2" ;;
-  *) echo "usage: $0 up N | down | status | ssh hN CMD | crash hN | boot hN | partition hN | heal hN" >&2; exit 2 ;;
+  *) extra_verb "$@" ;;
 esac
+}
+
+# Run only when executed, not when sourced by kind-hosts.sh.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kind-hosts.sh - N "kind-node-like" test hosts on one Linux machine (root needed), for the real Kubernetes
-# bring-ups. Same verbs and layout as hosts.sh beside it; differences:
+# bring-ups. Same verbs and layout as hosts.sh beside it, whose functions it sources; differences:
 #   - systemd is PID 1 of each host (env container=other), with its own cgroup namespace and fresh cgroup
 #     mounts rooted at a per-host cgroup (hybrid v1 layout: kubelet sees cgroup v1), a private /dev, tmpfs
 #     /run, /run/lock and /tmp; sshd, dbus, logind, journald and containerd run as units; systemctl works
@@ -14,7 +14,6 @@
 # ns with a copy-on-write overlay of / (upper dir = the host's "disk") + UTS, IPC, PID and cgroup ns.
 # Power-off = SIGKILL the host's PID 1 (`crash hN`); `boot hN` starts it again with its disk intact.
 # `partition hN` takes the host's link down; `heal hN` undoes it. `down` removes everything (idempotent).
-#
 #   - a machine image: TESTBED_IMAGE (a directory, optional) is the overlay's middle layer, between the host's
 #     disk and the machine's /: what a machine image and package installs leave (binaries, units, config).
 # usage: kind-hosts.sh up N | down | status | ssh hN CMD... | crash hN | boot hN | partition hN | heal hN
@@ -23,10 +22,11 @@
 #        TESTBED_IMAGE (image layer directory, default none)
 # Needs (Debian): iproute2 openssh-server openssh-client util-linux systemd dbus containerd runc iptables.
 set -euo pipefail
-S=${TESTBED_STATE:-/tmp/pulumi-k8s-ha-kind}
-P=${TESTBED_PREFIX:-pkk}
-NET=${TESTBED_NET:-10.215.0}
-BR=${P}br0
+TESTBED_STATE=${TESTBED_STATE:-/tmp/pulumi-k8s-ha-kind}
+TESTBED_PREFIX=${TESTBED_PREFIX:-pkk}
+TESTBED_NET=${TESTBED_NET:-10.215.0}
+# shellcheck source=test/hosts/hosts.sh
+. "$(dirname "$(readlink -f "$0")")/hosts.sh"
 MASK=${TESTBED_MASK-"getty@tty1.service getty.target console-getty.service serial-getty@.service systemd-modules-load.service
   systemd-binfmt.service proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount sys-kernel-tracing.mount
   sys-kernel-config.mount sys-fs-fuse-connections.mount dev-hugepages.mount systemd-remount-fs.service
@@ -34,61 +34,51 @@ MASK=${TESTBED_MASK-"getty@tty1.service getty.target console-getty.service seria
   etcd.service etcd2.service haproxy.service keepalived.service postgresql.service e2scrub_reap.service
   cloud-init.target cloud-init-local.service cloud-init.service cloud-config.service cloud-final.service
   apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer"}
-SELF=$(readlink -f "$0")
-KEY=$S/keys/id_ed25519
-SSHCFG=$S/ssh_config
+WAIT_SSH_TRIES=600 # systemd boots slower than a bare sshd
 
-die() { echo "kind-hosts.sh: $*" >&2; exit 1; }
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-num_of() { [[ $1 =~ ^h([1-9][0-9]?)$ ]] || die "bad host name '$1' (want h1..h99)"; echo "${BASH_REMATCH[1]}"; }
-ip_of() { echo "$NET.$((10 + $(num_of "$1")))"; }
-ns_of() { echo "$P-$1"; }
-veth_of() { echo "${P}v-$1"; }
-
-host_up() { # $1=name  $2=N (total, for /etc/hosts)
-  local n=$1 addr d; addr=$(ip_of "$n"); d=$S/hosts/$n
-  mkdir -p "$d"/{upper,work,root}
-  # per-host files seeded into the overlay's upper layer (what the host sees as /)
-  install -d -m 755 "$d/upper/etc/ssh"; install -d -m 700 "$d/upper/root" "$d/upper/root/.ssh"
-  [ -f "$d/upper/etc/ssh/ssh_host_ed25519_key" ] ||
-    ssh-keygen -q -t ed25519 -N '' -C "$n" -f "$d/upper/etc/ssh/ssh_host_ed25519_key"
-  install -m 600 "$KEY.pub" "$d/upper/root/.ssh/authorized_keys"
-  echo "$n" > "$d/upper/etc/hostname"
-  { grep -v "^$NET\." /etc/hosts; for j in $(seq 1 "$2"); do echo "$(ip_of "h$j") h$j"; done; } > "$d/upper/etc/hosts"
-  cat > "$d/upper/etc/ssh/sshd_config" <<EOF
-Port 22
-ListenAddress 0.0.0.0
-HostKey /etc/ssh/ssh_host_ed25519_key
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-UseDNS no
-PidFile /run/sshd.pid
-MaxStartups 100:30:200
-MaxSessions 64
-AcceptEnv LANG LC_*
-Subsystem sftp internal-sftp
-EOF
-  # --- systemd-host seeding ---
+seed_host_extra() { # $1=name $2=host dir: what systemd needs on the disk; units a node does not want masked
+  local d=$2 sd=$2/upper/etc/systemd/system u
   [ -s "$d/upper/etc/machine-id" ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$d/upper/etc/machine-id"
   echo >> "$d/upper/etc/machine-id"
-  local sd=$d/upper/etc/systemd/system u
   install -d "$sd" "$d/upper/etc/systemd/journald.conf.d"
   ln -sfn /lib/systemd/system/multi-user.target "$sd/default.target"
   for u in $MASK; do ln -sfn /dev/null "$sd/$u"; done
   printf '[Journal]\nReadKMsg=no\nStorage=volatile\n' > "$d/upper/etc/systemd/journald.conf.d/testbed.conf"
-  ip netns add "$(ns_of "$n")"
-  ip link add "$(veth_of "$n")" type veth peer name eth0 netns "$(ns_of "$n")"
-  ip link set "$(veth_of "$n")" master "$BR" up
-  ip -n "$(ns_of "$n")" addr add "$addr/24" dev eth0
-  ip -n "$(ns_of "$n")" link set lo up
-  ip -n "$(ns_of "$n")" link set eth0 up
+}
+
+host_network_extra() { # $1=name
   # A default route like a VM's (kubelet and flanneld pick the node's address and interface from it), via an
   # address nobody holds: packets for anywhere outside the test network are never answered and never leave it.
-  ip -n "$(ns_of "$n")" route add default via "$NET.254" dev eth0
-  host_boot "$n"
+  ip -n "$(ns_of "$1")" route add default via "$NET.254" dev eth0
+}
+
+before_up() {
+  if [ -n "${TESTBED_IMAGE:-}" ]; then
+    # overlayfs refuses two lower layers of one file system where one lies under the other (ELOOP, "overlapping
+    # lowerdir path"), and / is a lower layer: the image layer gets a file system of its own, a tmpfs copy.
+    [ -d "$TESTBED_IMAGE" ] || die "up: TESTBED_IMAGE $TESTBED_IMAGE is not a directory"
+    mkdir -p "$S/image"; mount -t tmpfs -o mode=755 "$P-image" "$S/image"; cp -a "$TESTBED_IMAGE/." "$S/image/"
+  fi
+}
+
+after_hosts_down() { # PID 1s may still be exiting; then the per-host cgroups and the image layer go
+  local up cg _
+  for up in $(cat "$S"/hosts/h*/unshare.pid 2>/dev/null); do
+    for _ in $(seq 1 50); do [ -d "/proc/$up" ] || break; sleep 0.1; done
+  done
+  for cg in $(cat "$S"/hosts/h*/cgroups 2>/dev/null); do
+    [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ -d "$cg" ] && echo "down: could not remove cgroup $cg" >&2
+  done
+  ! mountpoint -q "$S/image" || umount "$S/image" || echo "down: could not unmount $S/image" >&2
+  rm -rf "$S/image"
+}
+
+extra_verb() {
+  case "${1:-}" in
+    _boot) cmd_boot_ns "$2" ;;
+    *) echo "usage: $0 up N | down | status | ssh hN CMD | crash hN | boot hN | partition hN | heal hN" >&2; exit 2 ;;
+  esac
 }
 
 host_boot() { # sshd becomes PID 1 of the host's PID namespace
@@ -164,136 +154,4 @@ cmd_init() { # runs as PID 1 inside the new namespaces (net, mnt, uts, ipc, pid,
     exec env -i container=other PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd --log-target=console >/dev/null 2>&1'
 }
 
-write_ssh_config() {
-  {
-    for j in $(seq 1 "$1"); do printf 'Host h%s\n  HostName %s\n' "$j" "$(ip_of "h$j")"; done
-    cat <<EOF
-Host h* $NET.*
-  User root
-  IdentityFile $KEY
-  IdentitiesOnly yes
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
-  LogLevel ERROR
-  BatchMode yes
-  ConnectTimeout 5
-EOF
-  } > "$SSHCFG"
-}
-
-wait_ssh() { # $1=name: until sshd accepts a login, max ~10 s
-  local _
-  for _ in $(seq 1 600); do ssh -F "$SSHCFG" "$1" true 2>/dev/null && return 0; sleep 0.1; done
-  echo "$1: ssh not up; console:" >&2; cat "$S/hosts/$1/console.log" >&2 || true; return 1
-}
-
-cmd_up() {
-  local N=$1 t0 i j rc=0 waits=()
-  [[ $N =~ ^[1-9][0-9]?$ ]] || die "up: N must be 1..99"
-  t0=$(ms)
-  { [ -z "$(ip netns list | grep "^$P-" || true)" ] && ! ip link show "$BR" >/dev/null 2>&1; } ||
-    die "up: $P hosts or bridge already exist; run down first"
-  mkdir -p "$S/keys" "$S/hosts"
-  if [ -n "${TESTBED_IMAGE:-}" ]; then
-    # overlayfs refuses two lower layers of one file system where one lies under the other (ELOOP, "overlapping
-    # lowerdir path"), and / is a lower layer: the image layer gets a file system of its own, a tmpfs copy.
-    [ -d "$TESTBED_IMAGE" ] || die "up: TESTBED_IMAGE $TESTBED_IMAGE is not a directory"
-    mkdir -p "$S/image"; mount -t tmpfs -o mode=755 "$P-image" "$S/image"; cp -a "$TESTBED_IMAGE/." "$S/image/"
-  fi
-  [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C pulumi-k8s-ha-testbed -f "$KEY"
-  ip link add "$BR" type bridge; ip addr add "$NET.1/24" dev "$BR"; ip link set "$BR" up
-  for i in $(seq 1 "$N"); do host_up "h$i" "$N"; done
-  write_ssh_config "$N"
-  for i in $(seq 1 "$N"); do wait_ssh "h$i" & waits+=($!); done
-  for j in "${waits[@]}"; do wait "$j" || rc=1; done
-  [ $rc = 0 ] || die "up: not every host came up"
-  echo "up: $N hosts in $(( $(ms) - t0 )) ms; try: $0 ssh h1 hostname"
-}
-
-kill_netns_procs() { # SIGKILL every process in netns $1 (all of them belong to one test host)
-  local pids _
-  for _ in $(seq 1 50); do
-    pids=$(ip netns pids "$1" 2>/dev/null || true)
-    [ -n "$pids" ] || return 0
-    # shellcheck disable=SC2086 # one PID per word
-    kill -KILL $pids 2>/dev/null || true
-    sleep 0.1
-  done
-}
-
-cmd_down() {
-  local t0 ns v _; t0=$(ms)
-  for ns in $(ip netns list | awk -v p="^$P-" '$1 ~ p {print $1}'); do
-    kill_netns_procs "$ns"
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  # netns teardown (and with it the veth) is asynchronous: wait so that a following `up` works
-  for v in $(ip -br link | awk -v p="^${P}v-" '$1 ~ p {sub(/@.*/, "", $1); print $1}'); do
-    for _ in $(seq 1 50); do ip link show "$v" >/dev/null 2>&1 || break; sleep 0.1; done
-    ip link del "$v" 2>/dev/null || true
-  done
-  ip link del "$BR" 2>/dev/null || true
-  local up; for up in $(cat "$S"/hosts/h*/unshare.pid 2>/dev/null); do # PID 1s may still be exiting
-    for _ in $(seq 1 50); do [ -d "/proc/$up" ] || break; sleep 0.1; done
-  done
-  local cg; for cg in $(cat "$S"/hosts/h*/cgroups 2>/dev/null); do
-    [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
-    [ -d "$cg" ] && echo "down: could not remove cgroup $cg" >&2
-  done
-  ! mountpoint -q "$S/image" || umount "$S/image" || echo "down: could not unmount $S/image" >&2
-  rm -rf "$S/hosts" "$SSHCFG" "$S/keys" "$S/image"
-  echo "down in $(( $(ms) - t0 )) ms"
-}
-
-init_pid() { # the host's PID 1 as seen from the machine (child of the unshare process)
-  local p; p=$(cat "$S/hosts/$1/unshare.pid" 2>/dev/null) || return 0
-  tr -d ' ' <"/proc/$p/task/$p/children" 2>/dev/null || true
-}
-
-cmd_crash() { # hard power-off of one host: the kernel kills every process in it
-  local i; i=$(init_pid "$1")
-  [ -n "$i" ] || die "crash: $1 is not running"
-  kill -KILL "$i"
-  for _ in $(seq 1 50); do [ -z "$(init_pid "$1")" ] && break; sleep 0.1; done
-  echo "$1 crashed (init $i)"
-}
-
-cmd_boot() { # power a crashed host back on (its overlay upper dir = its disk survives)
-  [ -d "$S/hosts/$1" ] || die "boot: no host $1"
-  [ -z "$(init_pid "$1")" ] || die "boot: $1 is running"
-  host_boot "$1"
-  wait_ssh "$1"
-  echo "$1 booted"
-}
-
-cmd_link() { # $1=name $2=up|down
-  [ -d "$S/hosts/$1" ] || die "no host $1"
-  ip link set "$(veth_of "$1")" "$2"
-  echo "$1 link $2"
-}
-
-cmd_status() {
-  ip -br addr show "$BR" 2>/dev/null || echo "no bridge $BR"
-  local d n
-  for d in "$S"/hosts/h*; do
-    [ -d "$d" ] || continue
-    n=$(basename "$d")
-    printf '%s %s netns=%s init=%s link=%s\n' "$n" "$(ip_of "$n")" "$(ns_of "$n")" \
-      "$(init_pid "$n" || true)" "$(ip -br link show "$(veth_of "$n")" 2>/dev/null | awk '{print $2}')"
-  done
-}
-
-[ "$(id -u)" = 0 ] || die "root needed"
-case "${1:-}" in
-  up) cmd_up "${2:-3}" ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  ssh) shift; [ -f "$SSHCFG" ] || die "ssh: no test bed up"; exec ssh -F "$SSHCFG" "$@" ;;
-  crash) num_of "${2:-}" >/dev/null; cmd_crash "$2" ;;
-  boot) num_of "${2:-}" >/dev/null; cmd_boot "$2" ;;
-  partition) num_of "${2:-}" >/dev/null; cmd_link "$2" down ;;
-  heal) num_of "${2:-}" >/dev/null; cmd_link "$2" up ;;
-  _boot) cmd_boot_ns "$2" ;;
-  _init) cmd_init "$2" ;;
-  *) echo "usage: $0 up N | down | status | ssh hN CMD | crash hN | boot hN | partition hN | heal hN" >&2; exit 2 ;;
-esac
+main "$@"
