@@ -18,14 +18,23 @@ function shellcheck(file: string): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+const HOSTS = path.join(__dirname, "../../../test/hosts");
 const shellFiles = fs.readdirSync(TESTBED).filter((f) => f.endsWith(".sh"));
+const hostScripts = fs.readdirSync(HOSTS).filter((f) => f.endsWith(".sh"));
 
-test("the test bed has its image tool, image check and CNI plugin", () => {
-  expect(shellFiles).toEqual(expect.arrayContaining(["images.sh", "check-images.sh", "flannel-cni.sh"]));
+test("the test bed has its image tool, image check, CNI plugin and both kinds of host", () => {
+  expect(shellFiles).toEqual(expect.arrayContaining(["images.sh", "check-images.sh", "flannel-cni.sh", "build-upstream.sh"]));
+  expect(hostScripts).toEqual(expect.arrayContaining(["hosts.sh", "kind-hosts.sh"]));
 });
 
 test.each(shellFiles)("test/testbed/%s passes shellcheck -S warning", (file) => {
   expect(shellcheck(path.join(TESTBED, file))).toEqual({ status: 0, output: "" });
+});
+
+// kind-hosts.sh sources hosts.sh: shellcheck follows it from the repository root (-x with its source= path).
+test.each(hostScripts)("test/hosts/%s passes shellcheck -S warning", (file) => {
+  const result = spawnSync("shellcheck", ["-x", "-S", "warning", path.join("test/hosts", file)], { encoding: "utf8", cwd: path.join(HOSTS, "../..") });
+  expect({ status: result.status, output: `${result.stdout}${result.stderr}` }).toEqual({ status: 0, output: "" });
 });
 
 describe("flannel CNI plugin (with a recording fake delegate)", () => {
