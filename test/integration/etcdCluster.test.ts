@@ -407,18 +407,21 @@ describe("HAProxy + keepalived (ApiLoadBalancer) on h4 and h5 in front of the et
     // The backends are etcd members, so the victim is chosen by its raft role: when the leader dies, the survivors
     // answer /health with 503 ("leader changed") until they elect a new one. That is etcd, not the load balancer,
     // and has its own test below.
-    test("a backend's process dies (an etcd follower): 20 new connections once its port is closed, 0 failures, none delayed", async () => {
-        const { follower } = await leaderAndFollower();
-        const victim = tb.hosts[follower].name;
-        let ps: Probe[];
-        let closedAfterMs: number;
+    /** SIGKILLs the etcd of host `index`, sends 20 new connections through the VIP once its port is closed, restarts it. */
+    async function killAndProbe(index: number): Promise<{ ps: Probe[]; closedAfterMs: number; killedAt: number }> {
+        const victim = tb.hosts[index].name;
         const killedAt = Date.now();
         try {
-            closedAfterMs = await killEtcd(victim);
-            ps = await probes(VIRTUAL_IP, 20);
+            const closedAfterMs = await killEtcd(victim);
+            return { ps: await probes(VIRTUAL_IP, 20), closedAfterMs, killedAt };
         } finally {
             await restartMember(victim);
         }
+    }
+
+    test("a backend's process dies (an etcd follower): 20 new connections once its port is closed, 0 failures, none delayed", async () => {
+        const { follower } = await leaderAndFollower();
+        const { ps, closedAfterMs, killedAt } = await killAndProbe(follower);
         timings["new connections right after a follower's etcd was SIGKILLed"] =
             `port closed ${closedAfterMs} ms after the kill; 20 sent, ${ps.filter((p) => !p.ok).length} failed, slowest ${Math.max(...ps.map((p) => p.ms))} ms`;
         expect(ps.filter((p) => !p.ok).map((p) => describeProbes([p], killedAt))).toEqual([]);
@@ -432,16 +435,7 @@ describe("HAProxy + keepalived (ApiLoadBalancer) on h4 and h5 in front of the et
 
     test("the etcd leader's process dies: every request through the VIP is answered; only etcd's election shows, for < 5 s", async () => {
         const { leader } = await leaderAndFollower();
-        const victim = tb.hosts[leader].name;
-        let ps: Probe[];
-        let closedAfterMs: number;
-        const killedAt = Date.now();
-        try {
-            closedAfterMs = await killEtcd(victim);
-            ps = await probes(VIRTUAL_IP, 20);
-        } finally {
-            await restartMember(victim);
-        }
+        const { ps, closedAfterMs, killedAt } = await killAndProbe(leader);
         const notOk = ps.filter((p) => !p.ok);
         const windowMs = notOk.length === 0 ? 0 : Math.max(...notOk.map((p) => p.startedAt + p.ms)) - killedAt;
         timings["new connections right after the etcd leader was SIGKILLed"] =
