@@ -137,7 +137,6 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         return hostname === undefined ? [] : [[hostname, hosts[i].name]];
       })));
     const placed = hosts.map((host, index) => {
-      const ready = readySteps[index];
       const bundle = pulumi
         .all([pki.controlPlaneFiles(), externalFiles, kubeadmConfig(host, index)])
         .apply(([pkiFiles, etcdFiles, config]) => renderFileBundle([...pkiFiles, ...etcdFiles, config]));
@@ -145,7 +144,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         `${name}-${host.name}-files`,
         host,
         // The pristine copy lets a failed init or join restore what `kubeadm reset` deletes (the CAs among them).
-        { script: placeFilesScript({ allowedDirectories: ["/etc/kubernetes"], pristineCopyDir: paths.placedFilesDir }), stdin: bundle, dependsOn: [ready], timeoutMinutes: 5 },
+        { script: placeFilesScript({ allowedDirectories: ["/etc/kubernetes"], pristineCopyDir: paths.placedFilesDir }), stdin: bundle, dependsOn: [readySteps[index]], timeoutMinutes: 5 },
         this,
       );
     });

@@ -19,7 +19,6 @@ let hostsModule: typeof import("../../src/hosts");
 let kubeconfig: string;
 let quorum: QuorumReport;
 const figures: Record<string, string> = {};
-const sleep = (t: number): Promise<void> => new Promise((r) => setTimeout(r, t));
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(index: number, name: string, domain: string): HostSpec {
@@ -78,14 +77,9 @@ test("power off the FIRST etcd member, then restart every control plane: all com
     const restartedAt = Date.now();
     await Promise.all([kt.tb.crash(kt.tb.hosts[3]), kt.tb.crash(kt.tb.hosts[4])]);
     await Promise.all([kt.tb.boot(kt.tb.hosts[3]), kt.tb.boot(kt.tb.hosts[4])]);
-    let states: string[] = [];
-    for (const until = Date.now() + 600_000; Date.now() < until; await sleep(2000)) {
-        const out = await kubectl("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}").catch(() => "");
-        states = out.trim().split("\n");
-        if (states.join(",") === "cp-0=True,cp-1=True") break;
-    }
+    await kt.waitNodesReady(kubeconfig, ["cp-0", "cp-1"], 600_000);
     figures["etcd-0 off, both control planes power-cycled: Ready and serving after"] = `${((Date.now() - restartedAt) / 1000).toFixed(1)} s`;
-    expect(states).toEqual(["cp-0=True", "cp-1=True"]);
+    expect(await kt.nodeReadiness(kubeconfig)).toEqual(["cp-0=True", "cp-1=True"]);
     expect((await kubectl("get", "configmap", "before-etcd-0-died", "-o", "jsonpath={.data.written}")).trim()).toBe("yes");
     await kubectl("create", "configmap", "after-etcd-0-died", "--from-literal=written=yes");
     await kt.tb.boot(kt.tb.hosts[0]);

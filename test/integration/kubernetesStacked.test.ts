@@ -89,8 +89,7 @@ test("bring-up: 3 stacked control planes behind HAProxy + keepalived; the final 
 
 test("the exported kubeconfig works through the VIP; CoreDNS, kube-proxy and flannel run; a workload pod runs", async () => {
     expect(kubeconfig).toContain(`server: https://${kt.virtualIp}:6443`);
-    const nodes = (await kubectl("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")).trim().split("\n");
-    expect(nodes).toEqual(["cp-0=True", "cp-1=True", "cp-2=True"]);
+    expect(await kt.nodeReadiness(kubeconfig)).toEqual(["cp-0=True", "cp-1=True", "cp-2=True"]);
     const deadline = Date.now() + 5 * 60_000;
     const running = async (selector: string, namespace: string): Promise<string[]> =>
         (await kubectl("get", "pods", "-n", namespace, "-l", selector, "-o", "jsonpath={range .items[*]}{.status.phase}{\"\\n\"}{end}")).trim().split("\n").filter(Boolean);
@@ -154,16 +153,7 @@ async function leaseHolder(lease: string): Promise<string> {
 }
 
 /** Waits until every node is Ready through the VIP (bounded). */
-async function waitAllReady(timeoutMs: number): Promise<number> {
-    const started = Date.now();
-    for (;;) {
-        const out = await kubectl("get", "nodes", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}").catch(() => "");
-        const states = out.trim().split("\n");
-        if (states.length === 3 && states.every((x) => x === "True")) return Date.now() - started;
-        if (Date.now() - started > timeoutMs) throw new Error(`nodes not all Ready within ${timeoutMs} ms: ${out}`);
-        await sleep(2000);
-    }
-}
+const waitAllReady = (timeoutMs: number): Promise<number> => kt.waitNodesReady(kubeconfig, ["cp-0", "cp-1", "cp-2"], timeoutMs);
 
 test("the final gate shows who is active: the etcd leader and the nodes holding the controller-manager and scheduler Leases", () => {
     const leaders = (quorum.observed as GateObservation).leaders;

@@ -57,6 +57,10 @@ export interface KubeTestbed {
     };
     /** Runs kubectl on this machine against `kubeconfig`; resolves with stdout, rejects on failure. */
     kubectl(kubeconfig: string, args: readonly string[], timeoutMs?: number): Promise<string>;
+    /** Every node as `<name>=<Ready condition status>` (e.g. `cp-0=True`); `[]` when the API does not answer. */
+    nodeReadiness(kubeconfig: string): Promise<string[]>;
+    /** Waits until the nodes are exactly `names`, all Ready; resolves with the ms it took, rejects with the last state after `timeoutMs`. */
+    waitNodesReady(kubeconfig: string, names: readonly string[], timeoutMs: number): Promise<number>;
     stop(): Promise<void>;
 }
 
@@ -116,6 +120,20 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
     }
     const kubectlBinary = upstreamBinary("kubernetes", `v${version}`, "kubectl");
     let kubeconfigs = 0;
+    const kubectl = async (kubeconfig: string, args: readonly string[], timeoutMs = 60_000): Promise<string> => {
+        const file = path.join(scratch, `kubeconfig-${kubeconfigs++}`);
+        writeFileSync(file, kubeconfig, { mode: 0o600 });
+        try {
+            return await run(kubectlBinary, ["--kubeconfig", file, "--request-timeout=20s", ...args], timeoutMs);
+        } finally {
+            rmSync(file, { force: true });
+        }
+    };
+    const nodeReadiness = async (kubeconfig: string): Promise<string[]> =>
+        (await kubectl(kubeconfig, ["get", "nodes", "-o", 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']).catch(() => ""))
+            .trim()
+            .split("\n")
+            .filter(Boolean);
     const manifestServer = server;
     const virtualIp = `${net}.100`;
     const cniManifestUrl = `${manifestServer.baseUrl}flannel.yaml`;
@@ -135,13 +153,16 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
             hostReadyTimeoutMinutes: 2,
             ...CONTAINER_LIKE_HOST_ARGS,
         },
-        async kubectl(kubeconfig, args, timeoutMs = 60_000) {
-            const file = path.join(scratch, `kubeconfig-${kubeconfigs++}`);
-            writeFileSync(file, kubeconfig, { mode: 0o600 });
-            try {
-                return await run(kubectlBinary, ["--kubeconfig", file, "--request-timeout=20s", ...args], timeoutMs);
-            } finally {
-                rmSync(file, { force: true });
+        kubectl,
+        nodeReadiness,
+        async waitNodesReady(kubeconfig, names, timeoutMs) {
+            const started = Date.now();
+            const wanted = names.map((name) => `${name}=True`).join(",");
+            for (;;) {
+                const states = await nodeReadiness(kubeconfig);
+                if (states.join(",") === wanted) return Date.now() - started;
+                if (Date.now() - started > timeoutMs) throw new Error(`nodes not ${wanted} within ${timeoutMs} ms: ${states.join(",") || "no answer"}`);
+                await new Promise((r) => setTimeout(r, 2000));
             }
         },
         async stop() {
