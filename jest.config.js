@@ -6,6 +6,9 @@ const common = {
   testEnvironmentOptions: { globalsCleanup: "off" },
   // Type checking is done once by `tsc --noEmit` (npm test runs it first); ts-jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: false }] },
+  // The examples import the library by its package name, as a user's project does; here that is the source.
+  moduleNameMapper: { "^pulumi-k8s-ha$": "<rootDir>/src", "^pulumi-k8s-ha/(.*)$": "<rootDir>/src/$1" },
+  modulePathIgnorePatterns: ["<rootDir>/examples/.*/node_modules", "<rootDir>/.e2e"],
 };
 
 module.exports = {

@@ -1,12 +1,33 @@
-// A real project imports "pulumi-k8s-ha/aws"; the example uses the source next door.
-import { HaControlPlane, type NatGatewayMode } from "../../src/aws";
-import type { ExampleConfig } from "../shared/config";
-import { exampleOutputs, type ExampleOutputs } from "../shared/outputs";
+import type * as pulumi from "@pulumi/pulumi";
+import type { QuorumReport } from "pulumi-k8s-ha";
+import { HaControlPlane, type NatGatewayMode } from "pulumi-k8s-ha/aws";
 
-/** The example's settings: the common ones plus the NAT gateway mode. */
-export interface AwsExampleConfig extends ExampleConfig {
+/** The example's settings, read from stack config by index.ts (or given directly by tests). */
+export interface AwsExampleConfig {
+  /** Cluster name (DNS label, at most 40 characters). @default the stack name */
+  clusterName: string;
+  /** CIDRs the program and admins SSH from (the bastion's only way in). Required: the library refuses an empty list. */
+  adminCidrs: string[];
+  /** CIDRs allowed to the Kubernetes API on the load balancer. @default adminCidrs */
+  apiAllowedCidrs: string[];
+  /** Kubernetes version. @default the library's default */
+  kubernetesVersion?: string;
   /** NAT gateways of the new VPC. @default "perZone" */
   natGateways?: NatGatewayMode;
+}
+
+/** What the example exports. */
+export interface ExampleOutputs {
+  /** Admin kubeconfig (secret). */
+  kubeconfig: pulumi.Output<string>;
+  /** `https://<load balancer>:6443`. */
+  apiServerEndpoint: pulumi.Output<string>;
+  /** Planned fault tolerance and the final quorum gate's observation. */
+  quorum: pulumi.Output<QuorumReport>;
+  /** Node names per zone. */
+  nodesByZone: pulumi.Output<Record<string, string[]>>;
+  /** The bastion's public IP (SSH jump host). */
+  bastionPublicIp: pulumi.Output<string | undefined>;
 }
 
 /** Three control planes with stacked etcd, one per availability zone, behind an internet-facing NLB. */
@@ -22,5 +43,6 @@ export function stack(config: AwsExampleConfig): ExampleOutputs {
     kubernetesVersion: config.kubernetesVersion,
     natGateways: config.natGateways,
   });
-  return exampleOutputs(cluster);
+  const { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp } = cluster;
+  return { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp };
 }

@@ -1,5 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readExampleConfig } from "../shared/config";
 import { stack } from "./program";
 
-export = async () => stack(await readExampleConfig(new pulumi.Config(), "https://api.ipify.org"));
+const config = new pulumi.Config();
+// Nothing is looked up on the network: without adminCidrs the library refuses the plan and names it.
+const adminCidrs = config.getObject<string[]>("adminCidrs") ?? [];
+
+export = stack({
+  clusterName: config.get("clusterName") ?? pulumi.getStack(),
+  adminCidrs,
+  apiAllowedCidrs: config.getObject<string[]>("apiAllowedCidrs") ?? adminCidrs,
+  kubernetesVersion: config.get("kubernetesVersion"),
+});

@@ -1,7 +1,32 @@
-// A real project imports "pulumi-k8s-ha/gcp"; the example uses the source next door.
-import { HaControlPlane } from "../../src/gcp";
-import type { ExampleConfig } from "../shared/config";
-import { exampleOutputs, type ExampleOutputs } from "../shared/outputs";
+import type * as pulumi from "@pulumi/pulumi";
+import type { QuorumReport } from "pulumi-k8s-ha";
+import { HaControlPlane } from "pulumi-k8s-ha/gcp";
+
+/** The example's settings, read from stack config by index.ts (or given directly by tests). */
+export interface ExampleConfig {
+  /** Cluster name (DNS label, at most 40 characters). @default the stack name */
+  clusterName: string;
+  /** CIDRs the program and admins SSH from (the bastion's only way in). Required: the library refuses an empty list. */
+  adminCidrs: string[];
+  /** CIDRs allowed to the Kubernetes API on the load balancer. @default adminCidrs */
+  apiAllowedCidrs: string[];
+  /** Kubernetes version. @default the library's default */
+  kubernetesVersion?: string;
+}
+
+/** What the example exports. */
+export interface ExampleOutputs {
+  /** Admin kubeconfig (secret). */
+  kubeconfig: pulumi.Output<string>;
+  /** `https://<load balancer>:6443`. */
+  apiServerEndpoint: pulumi.Output<string>;
+  /** Planned fault tolerance and the final quorum gate's observation. */
+  quorum: pulumi.Output<QuorumReport>;
+  /** Node names per zone. */
+  nodesByZone: pulumi.Output<Record<string, string[]>>;
+  /** The bastion's public IP (SSH jump host). */
+  bastionPublicIp: pulumi.Output<string | undefined>;
+}
 
 /** Three control planes and three external etcd members, one of each per zone, behind an external passthrough load balancer. */
 export function stack(config: ExampleConfig): ExampleOutputs {
@@ -16,5 +41,6 @@ export function stack(config: ExampleConfig): ExampleOutputs {
     adminCidrs: config.adminCidrs,
     kubernetesVersion: config.kubernetesVersion,
   });
-  return exampleOutputs(cluster);
+  const { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp } = cluster;
+  return { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp };
 }

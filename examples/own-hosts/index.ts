@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type ConfiguredHost, stack } from "./program";
-import type { EtcdTopology } from "../../src/topology/types";
+import type { EtcdTopology } from "pulumi-k8s-ha";
 
 const config = new pulumi.Config();
 

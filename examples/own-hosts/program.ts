@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-// A real project imports "pulumi-k8s-ha/hosts"; the example uses the source next door.
-import { HostsControlPlane, type HostSpec } from "../../src/hosts";
-import type { EtcdTopology } from "../../src/topology/types";
+import type { EtcdTopology } from "pulumi-k8s-ha";
+import { HostsControlPlane, type HostSpec } from "pulumi-k8s-ha/hosts";
 
 /** One machine as written in the stack configuration (the SSH key is shared and given separately). */
 export interface ConfiguredHost {

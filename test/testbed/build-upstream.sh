@@ -8,7 +8,10 @@
 #   flannel-<v>/bin:    flanneld     (the test bed's CNI)
 #   pause-<v>/bin:      pause        (upstream's pause.c from the Kubernetes module, static)
 #   crictl-<v>/bin:     crictl       (kubeadm's preflight wants it, as the cri-tools package ships it)
-# usage: build-upstream.sh [all|kubernetes VERSION|etcd VERSION|coredns VERSION|flannel VERSION|pause VERSION]
+#   pulumi-<v>-nodejs-<v>/bin: pulumi (the CLI and engine) and pulumi-language-nodejs (the Node.js language
+#                       host), side by side as Pulumi's own distribution has them: the CLI takes its language
+#                       hosts from its own directory and no other (they cannot be `pulumi plugin install`ed)
+# usage: build-upstream.sh [all|kubernetes|etcd|coredns|flannel|pause|crictl|pulumi VERSION]
 # env:   TESTBED_CACHE (default /var/cache/pulumi-k8s-ha-testbed); versions below.
 set -euo pipefail
 export PATH=/usr/local/go/bin:$PATH
@@ -21,6 +24,11 @@ COREDNS_VERSIONS=${COREDNS_VERSIONS:-"v1.12.1 v1.12.0"}
 PAUSE_VERSIONS=${PAUSE_VERSIONS:-"3.10.1 3.10"}
 FLANNEL_VERSION=${FLANNEL_VERSION:-v0.27.4}
 CRICTL_VERSION=${CRICTL_VERSION:-v1.34.0}
+# Pulumi: our @pulumi/pulumi is 3.270.0, but the proxy refuses pkg/v3@v3.270.0's source; v3.274.1 is the nearest
+# it serves. The Node.js language host left the sdk/v3 module for a module of its own after v3.68.0, and the
+# proxy serves none of that module's versions: v3.68.0 is the newest language host published in a served module.
+PULUMI_VERSION=${PULUMI_VERSION:-v3.274.1}
+PULUMI_NODEJS_HOST_VERSION=${PULUMI_NODEJS_HOST_VERSION:-v3.68.0}
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=local CGO_ENABLED=0
 export GOMODCACHE=${GOMODCACHE:-$CACHE/gomod} GOCACHE=${GOCACHE:-$CACHE/gocache}
 
@@ -97,6 +105,26 @@ build_pause() { # $1=version $2=out  (pause.c ships in the Kubernetes module: bu
   strip "$2/bin/pause"
 }
 
+# copy_module MODULE@VERSION: the module's published source, writable, into the current directory (a module
+# with replace directives cannot be built with `go install`: it is built as the main module instead).
+copy_module() {
+  cp -r "$(go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')/." . && chmod -R u+w .
+}
+# version is what `pulumi version` and the plugin handshake report
+pulumi_ldflags() { echo "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$1"; }
+
+build_pulumi() { # $1=CLI version $2=out; the language host at $PULUMI_NODEJS_HOST_VERSION
+  local host=$PULUMI_NODEJS_HOST_VERSION
+  mkdir "$2/src/cli" "$2/src/host"
+  # pkg/v3 replaces sdk/v3 by ../sdk (its repository): take the published sdk of the same version
+  ( cd "$2/src/cli" && copy_module "github.com/pulumi/pulumi/pkg/v3@$1"
+    go mod edit -replace "github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@$1"
+    go build -mod=mod -trimpath -ldflags "$(pulumi_ldflags "$1")" -o "$2/bin/pulumi" ./cmd/pulumi )
+  ( cd "$2/src/host" && copy_module "github.com/pulumi/pulumi/sdk/v3@$host"
+    go build -mod=mod -trimpath -ldflags "$(pulumi_ldflags "$host")" -o "$2/bin/pulumi-language-nodejs" ./nodejs/cmd/pulumi-language-nodejs )
+  "$2/bin/pulumi" version | grep -qx "$1"
+}
+
 mkdir -p "$CACHE"
 case "${1:-all}" in
   all)
@@ -107,8 +135,10 @@ case "${1:-all}" in
     for v in $COREDNS_VERSIONS; do done_or_build "coredns-$v" build_coredns "$v"; done
     done_or_build "flannel-$FLANNEL_VERSION" build_flannel "$FLANNEL_VERSION"
     done_or_build "crictl-$CRICTL_VERSION" build_crictl "$CRICTL_VERSION"
+    done_or_build "pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION" build_pulumi "$PULUMI_VERSION"
     log "all in $((SECONDS - t0)) s; cache $(du -sh --exclude=gomod --exclude=gocache "$CACHE" | cut -f1) of binaries, $(du -sh "$CACHE" | cut -f1) with the Go caches"
     ;;
   kubernetes|etcd|coredns|flannel|pause|crictl) done_or_build "$1-$2" "build_$1" "$2" ;;
-  *) echo "usage: $0 [all|kubernetes|etcd|coredns|flannel|pause|crictl VERSION]" >&2; exit 2 ;;
+  pulumi) done_or_build "pulumi-$2-nodejs-$PULUMI_NODEJS_HOST_VERSION" build_pulumi "$2" ;;
+  *) echo "usage: $0 [all|kubernetes|etcd|coredns|flannel|pause|crictl|pulumi VERSION]" >&2; exit 2 ;;
 esac

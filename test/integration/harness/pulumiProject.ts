@@ -1,0 +1,108 @@
+/**
+ * An example copied out of the repository the way a user copies it, installed from the packed library, and run
+ * by the real `pulumi` CLI and Node.js language host built from source (test/testbed/build-upstream.sh). Every
+ * project gets a private PULUMI_HOME, a local file backend and a passphrase secrets provider; ambient plugins
+ * are ignored, plugin downloads and update checks are off, so nothing leaves the machine.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { upstreamBinary } from "./upstreamCache";
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+
+/** What one CLI or npm invocation did. */
+export interface CommandResult {
+    code: number;
+    /** stdout and stderr together, in order enough for assertions and failure messages. */
+    output: string;
+}
+
+/** A copied-out example with its own stack. */
+export interface PulumiProject {
+    /** The project's directory (its own package.json, node_modules and Pulumi.<stack>.yaml). */
+    dir: string;
+    /** `pulumi <args>` in the project; `input` goes to standard input (how secrets are set, never as arguments). */
+    pulumi(args: string[], input?: string): CommandResult;
+    /** Appends `key: value` lines (YAML, values already rendered) under `config:` of the stack's settings file. */
+    writeConfig(lines: string[]): void;
+    /** The stack's settings file as written by the CLI. */
+    stackSettings(): string;
+    /** `pulumi stack export` as text (the state file). */
+    exportState(): string;
+    /** Removes the project, its state and its PULUMI_HOME. */
+    remove(): void;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, input?: string): CommandResult {
+    const result = spawnSync(command, args, { cwd, env, input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (result.error) throw result.error;
+    return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+}
+
+function mustRun(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+    const result = run(command, args, cwd, env);
+    if (result.code !== 0) throw new Error(`${command} ${args.join(" ")} (in ${cwd}) exited ${result.code}:\n${result.output}`);
+    return result.output;
+}
+
+/** Builds the library and packs it as `npm publish` would: the tarball's path. */
+export function packLibrary(into: string): string {
+    mustRun("npm", ["run", "--silent", "build"], REPO_ROOT);
+    const name = mustRun("npm", ["pack", "--silent", "--pack-destination", into], REPO_ROOT).trim().split("\n").pop() ?? "";
+    return path.join(into, name);
+}
+
+/**
+ * Copies `examples/<example>` into a fresh directory, points its `pulumi-k8s-ha` dependency at `tarball` (the
+ * only edit a user copying it out makes: a version instead of the repository link), installs it with npm and
+ * creates the stack `stack`.
+ */
+export function createPulumiProject(example: string, tarball: string, stack = "e2e"): PulumiProject {
+    const root = mkdtempSync(path.join(tmpdir(), `pulumi-k8s-ha-${example}-`));
+    const dir = path.join(root, example);
+    cpSync(path.join(REPO_ROOT, "examples", example), dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
+    const manifestPath = path.join(dir, "package.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { dependencies: Record<string, string> };
+    manifest.dependencies["pulumi-k8s-ha"] = `file:${tarball}`;
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    mustRun("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], dir);
+
+    const cliDir = path.dirname(upstreamBinary("pulumi", undefined, "pulumi"));
+    mkdirSync(path.join(root, "state"));
+    const env: NodeJS.ProcessEnv = {
+        HOME: root,
+        PATH: [cliDir, path.dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":"),
+        PULUMI_HOME: path.join(root, "pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: randomBytes(18).toString("base64"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+    };
+    const pulumi = (args: string[], input?: string): CommandResult => run(path.join(cliDir, "pulumi"), [...args, "--non-interactive"], dir, env, input);
+    const created = pulumi(["stack", "init", stack]);
+    if (created.code !== 0) throw new Error(`pulumi stack init ${stack} exited ${created.code}:\n${created.output}`);
+    const settingsPath = path.join(dir, `Pulumi.${stack}.yaml`);
+    const stackSettings = (): string => readFileSync(settingsPath, "utf8");
+
+    return {
+        dir,
+        pulumi,
+        stackSettings,
+        writeConfig(lines) {
+            const settings = stackSettings();
+            const withConfig = /^config:/m.test(settings) ? settings : `${settings.trimEnd()}\nconfig:\n`;
+            writeFileSync(settingsPath, `${withConfig.trimEnd()}\n${lines.map((line) => `  ${line}`).join("\n")}\n`);
+        },
+        exportState() {
+            const exported = pulumi(["stack", "export"]);
+            if (exported.code !== 0) throw new Error(`pulumi stack export exited ${exported.code}:\n${exported.output}`);
+            return exported.output;
+        },
+        remove: () => rmSync(root, { recursive: true, force: true }),
+    };
+}

@@ -1,0 +1,98 @@
+/**
+ * The examples as a user runs them: copied out of the repository, installed from the packed library, and run by
+ * the real `pulumi` CLI and engine with the real Node.js language host (both built from their Go modules).
+ *
+ * What runs here is everything before the first provider call: how the language host loads a standalone
+ * TypeScript project, stack configuration and secrets, and the library's preview-time validation under the
+ * real engine. The command, tls and random provider plugins cannot be built here (the Go module proxy serves
+ * none of their provider modules), so no example gets as far as creating a resource; see the README.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { createPulumiProject, packLibrary, type PulumiProject } from "./harness/pulumiProject";
+
+jest.setTimeout(600_000);
+
+const host = (name: string, address: string, failureDomain: string): string =>
+    `    - { name: ${name}, address: ${address}, user: root, failureDomain: ${failureDomain} }`;
+
+let packDir: string;
+let tarball: string;
+const projects: PulumiProject[] = [];
+
+beforeAll(() => {
+    packDir = mkdtempSync(path.join(tmpdir(), "pulumi-k8s-ha-pack-"));
+    tarball = packLibrary(packDir);
+});
+
+afterAll(() => {
+    for (const project of projects) project.remove();
+    if (packDir) rmSync(packDir, { recursive: true, force: true });
+});
+
+function project(example: string): PulumiProject {
+    const created = createPulumiProject(example, tarball);
+    projects.push(created);
+    return created;
+}
+
+describe("examples/own-hosts under the real CLI", () => {
+    let ownHosts: PulumiProject;
+    const sshKey = `-----BEGIN OPENSSH PRIVATE KEY-----\nE2E-${Date.now()}-NOT-A-REAL-KEY\n-----END OPENSSH PRIVATE KEY-----`;
+
+    beforeAll(() => {
+        ownHosts = project("own-hosts");
+    });
+
+    test("the standalone project type-checks against the packed library (imports pulumi-k8s-ha/hosts, not ../../src)", () => {
+        const tsc = path.join(ownHosts.dir, "node_modules", ".bin", "tsc");
+        const result = spawnSync(tsc, ["-p", ownHosts.dir], { encoding: "utf8" });
+        expect(`${result.stdout}${result.stderr}`).toBe("");
+        expect(result.status).toBe(0);
+    });
+
+    test("preview without configuration fails naming the missing key", () => {
+        const preview = ownHosts.pulumi(["preview"]);
+        expect(preview.code).not.toBe(0);
+        expect(preview.output).toContain("Missing required configuration variable 'own-hosts:controlPlaneHosts'");
+    });
+
+    test("a quorum-breaking plan is refused by `pulumi up` naming the field, nothing is created, the SSH key stays encrypted", () => {
+        const setKey = ownHosts.pulumi(["config", "set", "--secret", "sshPrivateKey"], sshKey);
+        expect(setKey.output).not.toContain("E2E-");
+        expect(setKey.code).toBe(0);
+        ownHosts.writeConfig(["own-hosts:controlPlaneHosts:", host("cp-0", "10.219.0.1", "rack-a"), host("cp-1", "10.219.0.2", "rack-b"), "own-hosts:apiServerEndpoint: 10.219.0.9"]);
+
+        const up = ownHosts.pulumi(["up", "--yes"]);
+        expect(up.code).not.toBe(0);
+        expect(up.output).toContain("HostsControlPlane own-hosts: controlPlaneHosts: 2 is even; etcd needs an odd number of voters. Use 1 or 3.");
+
+        const state = JSON.parse(ownHosts.exportState()) as { deployment: { resources?: unknown[]; secrets_providers?: { type: string } } };
+        expect(state.deployment.resources ?? []).toEqual([]);
+        expect(state.deployment.secrets_providers?.type).toBe("passphrase");
+        for (const text of [up.output, ownHosts.stackSettings(), JSON.stringify(state)]) expect(text).not.toContain("E2E-");
+        expect(ownHosts.stackSettings()).toMatch(/own-hosts:sshPrivateKey:\n\s+secure: v1:/);
+    });
+
+    test("the configured secret reaches the program: `pulumi config get` decrypts it with the stack's passphrase", () => {
+        const got = ownHosts.pulumi(["config", "get", "sshPrivateKey"]);
+        expect(got.code).toBe(0);
+        expect(got.output.trim()).toBe(sshKey);
+    });
+});
+
+describe.each([
+    ["aws-stacked", "aws:region: eu-west-1"],
+    ["gcp-stacked", "gcp:region: europe-west1"],
+])("examples/%s under the real CLI", (example, regionSetting) => {
+    test("without adminCidrs, preview fails with the library's error naming it (no look-up of the caller's address)", () => {
+        const cloud = project(example);
+        cloud.writeConfig([regionSetting, `${example}:clusterName: ${example.split("-")[0]}-e2e`]);
+        const preview = cloud.pulumi(["preview"]);
+        expect(preview.code).not.toBe(0);
+        expect(preview.output).toMatch(new RegExp(`HaControlPlane ${example.split("-")[0]}-e2e: adminCidrs:? is empty`));
+        expect(preview.output).not.toMatch(/checkip|ipify/);
+    });
+});
