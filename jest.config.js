@@ -8,7 +8,7 @@ const common = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: false }] },
   // The examples import the library by its package name, as a user's project does; here that is the source.
   moduleNameMapper: { "^pulumi-k8s-ha$": "<rootDir>/src", "^pulumi-k8s-ha/(.*)$": "<rootDir>/src/$1" },
-  modulePathIgnorePatterns: ["<rootDir>/examples/.*/node_modules", "<rootDir>/.e2e"],
+  modulePathIgnorePatterns: ["<rootDir>/examples/.*/node_modules"],
 };
 
 module.exports = {

@@ -11,9 +11,29 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { k8sHaMocks } from "../../src/testing";
+import { type Registration, settle } from "../unit/support/recordingMocks";
 import { createPulumiProject, packLibrary, type PulumiProject } from "./harness/pulumiProject";
 
 jest.setTimeout(600_000);
+
+/** Resources of a cloud, tls, random or command provider, without the library's and Pulumi's components. */
+const withoutComponents = (typedNames: string[]): string[] => typedNames.filter((entry) => !/^(pulumi|pulumi-k8s-ha):/.test(entry));
+
+/** `type::name` of every resource the example's program registers under the library's unit-test mocks, in `region` ("aws:region: eu-west-1"). */
+async function registeredUnderMocks(example: string, cloud: "aws" | "gcp", regionSetting: string, config: object): Promise<string[]> {
+    const [regionKey, region] = regionSetting.split(": ");
+    pulumi.runtime.setConfig(regionKey, region);
+    const registered: Registration[] = [];
+    const record = (args: pulumi.runtime.MockResourceArgs): number => registered.push({ type: args.type, name: args.name, inputs: args.inputs, arrived: registered.length });
+    await pulumi.runtime.setMocks(k8sHaMocks({ cloud, onResource: record }), example, "e2e", false);
+    const program = (await import(`../../examples/${example}/program`)) as { stack(config: object): Record<string, pulumi.Output<unknown>> };
+    await Promise.all(Object.values(program.stack(config)).map((output) => new Promise((resolve) => output.apply(resolve))));
+    // the components' last registrations finish after the outputs: wait for them before the next setMocks
+    await settle(registered);
+    return registered.map((registration) => `${registration.type}::${registration.name}`);
+}
 
 const host = (name: string, address: string, failureDomain: string): string =>
     `    - { name: ${name}, address: ${address}, user: root, failureDomain: ${failureDomain} }`;
@@ -83,16 +103,38 @@ describe("examples/own-hosts under the real CLI", () => {
     });
 });
 
-describe.each([
-    ["aws-stacked", "aws:region: eu-west-1"],
-    ["gcp-stacked", "gcp:region: europe-west1"],
-])("examples/%s under the real CLI", (example, regionSetting) => {
+describe.each<[string, "aws" | "gcp", string]>([
+    ["aws-stacked", "aws", "aws:region: eu-west-1"],
+    ["gcp-stacked", "gcp", "gcp:region: europe-west1"],
+])("examples/%s under the real CLI", (example, cloud, regionSetting) => {
+    let project_: PulumiProject;
+    const clusterName = `${cloud}-e2e`;
+
+    beforeAll(() => {
+        project_ = project(example);
+        project_.writeConfig([regionSetting, `${example}:clusterName: ${clusterName}`]);
+    });
+
     test("without adminCidrs, preview fails with the library's error naming it (no look-up of the caller's address)", () => {
-        const cloud = project(example);
-        cloud.writeConfig([regionSetting, `${example}:clusterName: ${example.split("-")[0]}-e2e`]);
-        const preview = cloud.pulumi(["preview"]);
+        const preview = project_.pulumi(["preview"]);
         expect(preview.code).not.toBe(0);
-        expect(preview.output).toMatch(new RegExp(`HaControlPlane ${example.split("-")[0]}-e2e: adminCidrs:? is empty`));
+        expect(preview.output).toMatch(new RegExp(`HaControlPlane ${clusterName}: adminCidrs:? is empty`));
         expect(preview.output).not.toMatch(/checkip|ipify/);
+    });
+
+    test("with adminCidrs, the real engine previews every resource the unit-test mocks register, each a create", async () => {
+        const adminCidrs = ["203.0.113.7/32"];
+        project_.writeConfig([`${example}:adminCidrs: ${JSON.stringify(adminCidrs)}`]);
+        project_.installStandInProviders([cloud, "tls", "random", "command"]);
+        const preview = project_.pulumi(["preview", "--json"]);
+        expect(preview.code).toBe(0);
+        const steps = (JSON.parse(preview.output) as { steps: { op: string; urn: string }[] }).steps;
+        expect(steps.filter((step) => step.op !== "create")).toEqual([]);
+        const previewed = steps.map((step) => {
+            const [, , , typePath, name] = step.urn.split("::").flatMap((part, i) => (i === 0 ? part.split(":").slice(0, 2) : [part]));
+            return `${typePath.split("$").pop()}::${name}`;
+        });
+        const mocked = await registeredUnderMocks(example, cloud, regionSetting, { clusterName, adminCidrs, apiAllowedCidrs: adminCidrs });
+        expect(withoutComponents(previewed).sort()).toEqual(withoutComponents(mocked).sort());
     });
 });

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { upstreamBinary } from "./upstreamCache";
@@ -32,6 +32,12 @@ export interface PulumiProject {
     stackSettings(): string;
     /** `pulumi stack export` as text (the state file). */
     exportState(): string;
+    /**
+     * Installs, as the resource plugins of `packages` (e.g. "aws", "tls"), at the versions the project's SDK
+     * packages ask for, the stand-in provider of `standInProvider.js` (a preview under the real engine where the
+     * real provider cannot be built).
+     */
+    installStandInProviders(packages: string[]): void;
     /** Removes the project, its state and its PULUMI_HOME. */
     remove(): void;
 }
@@ -102,6 +108,19 @@ export function createPulumiProject(example: string, tarball: string, stack = "e
             const exported = pulumi(["stack", "export"]);
             if (exported.code !== 0) throw new Error(`pulumi stack export exited ${exported.code}:\n${exported.output}`);
             return exported.output;
+        },
+        installStandInProviders(packages) {
+            mkdirSync(path.join(root, "stand-ins"), { recursive: true });
+            for (const name of packages) {
+                const sdk = JSON.parse(readFileSync(path.join(dir, "node_modules", "@pulumi", name, "package.json"), "utf8")) as { version: string; pulumi?: { version?: string } };
+                const version = (sdk.pulumi?.version ?? sdk.version).replace(/^v/, "");
+                const plugin = path.join(root, "stand-ins", `pulumi-resource-${name}`);
+                const standIn = path.join(__dirname, "standInProvider.js");
+                writeFileSync(plugin, `#!/bin/sh\nexec '${process.execPath}' '${standIn}' '${dir}' ${name} ${version} "$@"\n`);
+                chmodSync(plugin, 0o755);
+                const installed = pulumi(["plugin", "install", "resource", name, `v${version}`, "--file", plugin]);
+                if (installed.code !== 0) throw new Error(`pulumi plugin install resource ${name} v${version} exited ${installed.code}:\n${installed.output}`);
+            }
         },
         remove: () => rmSync(root, { recursive: true, force: true }),
     };
