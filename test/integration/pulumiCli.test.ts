@@ -21,10 +21,19 @@ jest.setTimeout(600_000);
 /** Resources of a cloud, tls, random or command provider, without the library's and Pulumi's components. */
 const withoutComponents = (typedNames: string[]): string[] => typedNames.filter((entry) => !/^(pulumi|pulumi-k8s-ha):/.test(entry));
 
-/** `type::name` of every resource the example's program registers under the library's unit-test mocks, in `region` ("aws:region: eu-west-1"). */
-async function registeredUnderMocks(example: string, cloud: "aws" | "gcp", regionSetting: string, config: object): Promise<string[]> {
-    const [regionKey, region] = regionSetting.split(": ");
-    pulumi.runtime.setConfig(regionKey, region);
+/** `type::name` of every step of a `pulumi preview --json` of a new stack (which creates everything). */
+function createdInPreview(json: string): string[] {
+    const steps = (JSON.parse(json) as { steps: { op: string; urn: string }[] }).steps;
+    expect(steps.filter((step) => step.op !== "create")).toEqual([]);
+    return steps.map((step) => {
+        const parts = step.urn.split("::");
+        return `${parts[2].split("$").pop()}::${parts[3]}`;
+    });
+}
+
+/** `type::name` of every resource the example's program registers under the library's unit-test mocks, with `settings` ("aws:region: eu-west-1"). */
+async function registeredUnderMocks(example: string, cloud: "aws" | "gcp" | undefined, settings: string[], config: object): Promise<string[]> {
+    for (const setting of settings) pulumi.runtime.setConfig(setting.split(": ")[0], setting.split(": ")[1]);
     const registered: Registration[] = [];
     const record = (args: pulumi.runtime.MockResourceArgs): number => registered.push({ type: args.type, name: args.name, inputs: args.inputs, arrived: registered.length });
     await pulumi.runtime.setMocks(k8sHaMocks({ cloud, onResource: record }), example, "e2e", false);
@@ -83,7 +92,8 @@ describe("examples/own-hosts under the real CLI", () => {
         const setKey = ownHosts.pulumi(["config", "set", "--secret", "sshPrivateKey"], sshKey);
         expect(setKey.output).not.toContain("E2E-");
         expect(setKey.code).toBe(0);
-        ownHosts.writeConfig(["own-hosts:controlPlaneHosts:", host("cp-0", "10.219.0.1", "rack-a"), host("cp-1", "10.219.0.2", "rack-b"), "own-hosts:apiServerEndpoint: 10.219.0.9"]);
+        // the host list last: the next test appends a third host to it
+        ownHosts.writeConfig(["own-hosts:apiServerEndpoint: 10.219.0.9", "own-hosts:controlPlaneHosts:", host("cp-0", "10.219.0.1", "rack-a"), host("cp-1", "10.219.0.2", "rack-b")]);
 
         const up = ownHosts.pulumi(["up", "--yes"]);
         expect(up.code).not.toBe(0);
@@ -94,6 +104,23 @@ describe("examples/own-hosts under the real CLI", () => {
         expect(state.deployment.secrets_providers?.type).toBe("passphrase");
         for (const text of [up.output, ownHosts.stackSettings(), JSON.stringify(state)]) expect(text).not.toContain("E2E-");
         expect(ownHosts.stackSettings()).toMatch(/own-hosts:sshPrivateKey:\n\s+secure: v1:/);
+    });
+
+    test("with 3 control planes the real engine previews every resource the mocks register, the SSH key masked everywhere", async () => {
+        ownHosts.writeConfig([host("cp-2", "10.219.0.3", "rack-c")]);
+        ownHosts.installStandInProviders(["tls", "random", "command"]);
+        const preview = ownHosts.pulumi(["preview", "--json", "--show-secrets=false"]);
+        expect(preview.code).toBe(0);
+        expect(preview.output).not.toContain("E2E-");
+        expect(preview.output).toContain("[secret]");
+        const hosts = ["cp-0", "cp-1", "cp-2"].map((name, i) => ({ name, address: `10.219.0.${i + 1}`, user: "root", failureDomain: `rack-${"abc"[i]}` }));
+        const mocked = await registeredUnderMocks("own-hosts", undefined, [], {
+            clusterName: "own-hosts",
+            controlPlaneHosts: hosts,
+            apiServerEndpoint: "10.219.0.9",
+            sshPrivateKey: pulumi.secret(sshKey),
+        });
+        expect(withoutComponents(createdInPreview(preview.output)).sort()).toEqual(withoutComponents(mocked).sort());
     });
 
     test("the configured secret reaches the program: `pulumi config get` decrypts it with the stack's passphrase", () => {
@@ -128,13 +155,8 @@ describe.each<[string, "aws" | "gcp", string]>([
         project_.installStandInProviders([cloud, "tls", "random", "command"]);
         const preview = project_.pulumi(["preview", "--json"]);
         expect(preview.code).toBe(0);
-        const steps = (JSON.parse(preview.output) as { steps: { op: string; urn: string }[] }).steps;
-        expect(steps.filter((step) => step.op !== "create")).toEqual([]);
-        const previewed = steps.map((step) => {
-            const [, , , typePath, name] = step.urn.split("::").flatMap((part, i) => (i === 0 ? part.split(":").slice(0, 2) : [part]));
-            return `${typePath.split("$").pop()}::${name}`;
-        });
-        const mocked = await registeredUnderMocks(example, cloud, regionSetting, { clusterName, adminCidrs, apiAllowedCidrs: adminCidrs });
+        const previewed = createdInPreview(preview.output);
+        const mocked = await registeredUnderMocks(example, cloud, [regionSetting], { clusterName, adminCidrs, apiAllowedCidrs: adminCidrs });
         expect(withoutComponents(previewed).sort()).toEqual(withoutComponents(mocked).sort());
     });
 });
