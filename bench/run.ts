@@ -1,8 +1,9 @@
 // `npm run bench`: performance benchmarks of pulumi-k8s-ha. Prints tables and writes bench/results.json.
-//   node .bench-dist/bench/run.js [--only evaluation,load,hosts,kube] [--runs N] [--host-runs N] [--kube-runs N] [--out FILE]
+//   node .bench-dist/bench/run.js [--only evaluation,load,hosts,kube,engine] [--runs N] [--host-runs N] [--kube-runs N] [--engine-runs N] [--out FILE]
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { engineBench } from "./engine/suite";
 import { evaluationBench } from "./evaluation/suite";
 import { kubeBringUpBench } from "./kubeBringUp/suite";
 import { moduleLoadBench } from "./moduleLoad/suite";
@@ -14,6 +15,7 @@ const SUITES = {
   load: (options: Options) => moduleLoadBench(options.runs, log),
   hosts: (options: Options) => realHostBench(options.hostRuns, log),
   kube: (options: Options) => kubeBringUpBench(options.kubeRuns, log),
+  engine: (options: Options) => engineBench(options.engineRuns, log),
 };
 type SuiteName = keyof typeof SUITES;
 
@@ -22,17 +24,18 @@ interface Options {
   runs: number;
   hostRuns: number;
   kubeRuns: number;
+  engineRuns: number;
   out: string;
 }
 
-const USAGE = `usage: npm run bench -- [--only evaluation,load,hosts,kube] [--runs N (default 5)] [--host-runs N (default 3)] [--kube-runs N (default 1)] [--out FILE (default bench/results.json)]`;
+const USAGE = `usage: npm run bench -- [--only evaluation,load,hosts,kube,engine] [--runs N (default 5)] [--host-runs N (default 3)] [--kube-runs N (default 1)] [--engine-runs N (default 3)] [--out FILE (default bench/results.json)]`;
 
 function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { only: Object.keys(SUITES) as SuiteName[], runs: 5, hostRuns: 3, kubeRuns: 1, out: path.join(REPO_ROOT, "bench", "results.json") };
+  const options: Options = { only: Object.keys(SUITES) as SuiteName[], runs: 5, hostRuns: 3, kubeRuns: 1, engineRuns: 3, out: path.join(REPO_ROOT, "bench", "results.json") };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[++i];
     const count = () => {
@@ -55,6 +58,9 @@ function parse(argv: string[]): Options {
         break;
       case "--kube-runs":
         options.kubeRuns = count();
+        break;
+      case "--engine-runs":
+        options.engineRuns = count();
         break;
       case "--out":
         if (!value) throw new Error(`--out needs a file\n${USAGE}`);

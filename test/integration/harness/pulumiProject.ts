@@ -6,12 +6,20 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { upstreamBinary } from "./upstreamCache";
 
-const REPO_ROOT = path.resolve(__dirname, "../../..");
+/** The repository: the nearest directory above this file with `examples/` (compiled benchmarks run from `.bench-dist/`). */
+const REPO_ROOT = ((dir: string): string => {
+    while (!existsSync(path.join(dir, "examples", "own-hosts", "Pulumi.yaml"))) {
+        if (dir === path.dirname(dir)) throw new Error(`pulumiProject: no repository above ${__dirname}`);
+        dir = path.dirname(dir);
+    }
+    return dir;
+})(__dirname);
+const STAND_IN_PROVIDER = path.join(REPO_ROOT, "test", "integration", "harness", "standInProvider.js");
 
 /** What one CLI or npm invocation did. */
 export interface CommandResult {
@@ -115,8 +123,7 @@ export function createPulumiProject(example: string, tarball: string, stack = "e
                 const sdk = JSON.parse(readFileSync(path.join(dir, "node_modules", "@pulumi", name, "package.json"), "utf8")) as { version: string; pulumi?: { version?: string } };
                 const version = (sdk.pulumi?.version ?? sdk.version).replace(/^v/, "");
                 const plugin = path.join(root, "stand-ins", `pulumi-resource-${name}`);
-                const standIn = path.join(__dirname, "standInProvider.js");
-                writeFileSync(plugin, `#!/bin/sh\nexec '${process.execPath}' '${standIn}' '${dir}' ${name} ${version} "$@"\n`);
+                writeFileSync(plugin, `#!/bin/sh\nexec '${process.execPath}' '${STAND_IN_PROVIDER}' '${dir}' ${name} ${version} "$@"\n`);
                 chmodSync(plugin, 0o755);
                 const installed = pulumi(["plugin", "install", "resource", name, `v${version}`, "--file", plugin]);
                 if (installed.code !== 0) throw new Error(`pulumi plugin install resource ${name} v${version} exited ${installed.code}:\n${installed.output}`);
