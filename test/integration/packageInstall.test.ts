@@ -1,0 +1,93 @@
+/**
+ * The package as a platform team gets it: `npm pack`ed from the repository, installed from the tarball into a
+ * fresh consumer project, and a stack using every entry type-checked under the three module resolutions
+ * TypeScript users have (commonjs with node10 resolution, node16, bundler).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { packLibrary } from "./harness/pulumiProject";
+
+jest.setTimeout(600_000);
+
+const REPO_ROOT = path.resolve(__dirname, "../..");
+const rootManifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+const pinned = (name: string): string => rootManifest.devDependencies[name];
+
+const CONSUMER_STACK = `import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError, planTopology } from "pulumi-k8s-ha";
+import { HaControlPlane as AwsControlPlane } from "pulumi-k8s-ha/aws";
+import { HaControlPlane as GcpControlPlane } from "pulumi-k8s-ha/gcp";
+import { HostsControlPlane } from "pulumi-k8s-ha/hosts";
+import { k8sHaMocks } from "pulumi-k8s-ha/testing";
+
+const key = new pulumi.Config().requireSecret("sshPrivateKey");
+const host = (name: string, address: string, failureDomain: string) => ({ name, address, user: "ubuntu", privateKey: key, failureDomain });
+export const aws = new AwsControlPlane("aws", { clusterName: "aws", adminCidrs: ["203.0.113.7/32"] }).quorum;
+export const gcp = new GcpControlPlane("gcp", { clusterName: "gcp", adminCidrs: ["203.0.113.7/32"], region: "europe-west1" }).kubeconfig;
+export const hosts = new HostsControlPlane("lab", {
+  clusterName: "lab",
+  controlPlaneHosts: [host("cp-0", "192.168.10.11", "a"), host("cp-1", "192.168.10.12", "b"), host("cp-2", "192.168.10.13", "c")],
+  apiServerEndpoint: "192.168.10.100",
+}).nodesByZone;
+export const mocks: pulumi.runtime.Mocks = k8sHaMocks({ cloud: "aws" });
+export const isArgumentError = (error: unknown): boolean => error instanceof ArgumentError;
+export const plan = planTopology;
+`;
+
+/** compilerOptions per module resolution a consumer may use. */
+const RESOLUTIONS: Record<string, Record<string, string>> = {
+    "commonjs (node10 resolution)": { module: "commonjs", moduleResolution: "node" },
+    node16: { module: "node16", moduleResolution: "node16" },
+    bundler: { module: "esnext", moduleResolution: "bundler" },
+};
+
+let workDir: string;
+let consumer: string;
+let tarball: string;
+
+beforeAll(() => {
+    workDir = mkdtempSync(path.join(tmpdir(), "pulumi-k8s-ha-consumer-"));
+    tarball = packLibrary(workDir);
+    consumer = path.join(workDir, "consumer");
+    const dependencies = { "pulumi-k8s-ha": `file:${tarball}`, ...Object.fromEntries(["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "typescript", "@types/node"].map((n) => [n, pinned(n)])) };
+    mkdirSync(consumer);
+    writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies }, null, 2));
+    writeFileSync(path.join(consumer, "index.ts"), CONSUMER_STACK);
+    const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: consumer, encoding: "utf8" });
+    if (install.status !== 0) throw new Error(`npm install in the consumer project failed:\n${install.stdout}${install.stderr}`);
+});
+
+afterAll(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+test("the tarball ships the entries, LICENSE and CHANGELOG, and not the repository's planner or root program", () => {
+    const files = spawnSync("tar", ["-tzf", tarball], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    for (const expected of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/index.js", "package/dist/aws/index.d.ts", "package/dist/gcp/index.js", "package/dist/hosts/index.js", "package/dist/testing/index.js"]) {
+        expect(files).toContain(expected);
+    }
+    expect(files.filter((file) => /^package\/dist\/(cli|program)\//.test(file))).toEqual([]);
+    expect(readFileSync(path.join(consumer, "node_modules", "pulumi-k8s-ha", "LICENSE"), "utf8")).toMatch(/Apache License\s+Version 2\.0/);
+});
+
+test("every source map in the package carries its sources (no pointer at unshipped .ts files)", () => {
+    const dist = path.join(consumer, "node_modules", "pulumi-k8s-ha", "dist");
+    const maps = (readdirSync(dist, { recursive: true }) as string[]).filter((file) => file.endsWith(".js.map"));
+    expect(maps.length).toBeGreaterThan(20);
+    const withoutSources = maps.filter((file) => {
+        const map = JSON.parse(readFileSync(path.join(dist, file), "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+        return map.sourcesContent?.length !== map.sources.length || map.sourcesContent.some((content) => !content);
+    });
+    expect(withoutSources).toEqual([]);
+});
+
+test.each(Object.keys(RESOLUTIONS))("a consumer stack using every entry type-checks with %s", (resolution) => {
+    const tsconfig = `tsconfig.${resolution.split(" ")[0]}.json`;
+    const compilerOptions = { ...RESOLUTIONS[resolution], target: "ES2022", strict: true, noEmit: true, types: ["node"], skipLibCheck: false, esModuleInterop: true };
+    writeFileSync(path.join(consumer, tsconfig), JSON.stringify({ compilerOptions, files: ["index.ts"] }, null, 2));
+    const tsc = spawnSync(path.join(consumer, "node_modules", ".bin", "tsc"), ["-p", tsconfig], { cwd: consumer, encoding: "utf8" });
+    expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
+    expect(tsc.status).toBe(0);
+});
