@@ -12,11 +12,13 @@ const common = {
 };
 
 module.exports = {
+  // Mock suites take 2-7 s per hook on a loaded 2-core machine: Jest's 5 s default fails them spuriously. A global
+  // option (Jest ignores testTimeout in a project's config); integration suites set their own with jest.setTimeout.
+  testTimeout: 30_000,
   // Suites that power test hosts off run last (see the file).
   testSequencer: "<rootDir>/test/integration/sequencer.js",
   projects: [
-    // Mock suites take 2-7 s per hook on a loaded 2-core machine: Jest's 5 s default fails them spuriously.
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"], testTimeout: 30_000 },
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...common, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
   ],
 };

@@ -5,3 +5,5 @@
 export { HaControlPlane, HA_CONTROL_PLANE_TYPE, type AwsClusterNode } from "./haControlPlane";
 export type { HaControlPlaneArgs, ApiLoadBalancerScheme, NatGatewayMode } from "./args";
 export { CANONICAL_OWNER_ID, UBUNTU_NOBLE_NAME_PATTERN } from "./image";
+/** The error every argument check throws, naming the field (the same class as the root entry's). */
+export { ArgumentError } from "../cluster/argumentError";

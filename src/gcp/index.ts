@@ -6,3 +6,5 @@ export { HaControlPlane, HA_CONTROL_PLANE_TYPE, type GcpClusterNode } from "./ha
 export type { HaControlPlaneArgs, ApiLoadBalancerScheme } from "./args";
 export { GCP_DEFAULTS } from "./settings";
 export { EXTERNAL_HEALTH_CHECK_RANGES, HEALTH_CHECK_RANGES, healthCheckRanges } from "./names";
+/** The error every argument check throws, naming the field (the same class as the root entry's). */
+export { ArgumentError } from "../cluster/argumentError";

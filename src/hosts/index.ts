@@ -8,3 +8,5 @@ export { ApiLoadBalancer, API_LOAD_BALANCER_TYPE } from "./apiLoadBalancer";
 export { validateHostsControlPlaneArgs, validateApiLoadBalancerArgs, type ValidatedHostsControlPlane } from "./validate";
 export * from "./haproxyConfig";
 export * from "./keepalivedConfig";
+/** The error every argument check throws, naming the field (the same class as the root entry's). */
+export { ArgumentError } from "../cluster/argumentError";
