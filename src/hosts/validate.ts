@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { requireArgument, validated } from "../cluster/argumentError";
 import { requireNodeQuirks } from "../cluster/validateArgs";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
-import { validatePlacement } from "../topology";
+import { cidrsOverlap, parseIpv4Cidr, validatePlacement } from "../topology";
 import { validateZones } from "../topology/checks";
 import type { ClusterSettings, EtcdTopology, PlannedNode, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerArgs, BastionSpec, HostSpec, HostsControlPlaneArgs } from "./args";
@@ -76,6 +76,34 @@ function checkVirtualIp(context: string, args: VirtualIpArgs): void {
 }
 
 /**
+ * Every host's cluster address (`privateAddress`, else `address`) is its own, is not the virtual IP, and lies outside
+ * the pod and service ranges (kube-proxy and the CNI would route it into the cluster instead of to the machine).
+ */
+function checkClusterAddresses(context: string, lists: [string, HostSpec[]][], settings: ClusterSettings, virtualIp: string | undefined): void {
+  const ranges = (["podSubnet", "serviceSubnet"] as const).map((field) => ({ field, value: settings[field], cidr: parseIpv4Cidr(settings[field]) }));
+  const seen = new Map<string, string>();
+  for (const [field, hosts] of lists) {
+    hosts.forEach((host, index) => {
+      const at = `${field}[${index}].${host.privateAddress === undefined ? "address" : "privateAddress"}`;
+      const address = host.privateAddress ?? host.address;
+      const first = seen.get(address);
+      requireArgument(first === undefined, context, at, `${address} is also ${first}. Every machine needs its own address; give each host its own (privateAddress where they share a public one).`);
+      seen.set(address, `${at.replace(/\.(address|privateAddress)$/, "")} (${host.name})`);
+      requireArgument(address !== virtualIp, context, at, `${address} is also virtualIp, which keepalived moves between the load balancers. Give virtualIp a free address of their network.`);
+      const asCidr = parseIpv4Cidr(`${address}/32`);
+      for (const range of ranges) {
+        requireArgument(
+          asCidr === undefined || range.cidr === undefined || !cidrsOverlap(asCidr, range.cidr),
+          context,
+          at,
+          `${address} is inside ${range.field} ${range.value}: traffic to it would be routed into the cluster, not to the machine. Choose a ${range.field} that does not contain your machines' network.`,
+        );
+      }
+    });
+  }
+}
+
+/**
  * Checks every argument of a {@link HostsControlPlane} and plans the topology from the hosts' failure domains.
  * Throws an `ArgumentError` naming the field and the fix; called before anything registers.
  */
@@ -144,6 +172,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
     requireArgument(!controlPlaneAddresses.has(address), context, `loadBalancerHosts[${index}].address`, `${address} is also a control plane: HAProxy and kube-apiserver would both bind port ${settings.apiServerPort}. Use separate machines, or your own apiServerEndpoint.`);
     requireArgument(args.virtualIp === undefined || isIP(address) !== 0, context, `loadBalancerHosts[${index}].privateAddress`, `${JSON.stringify(address)} is not an IP address; keepalived sends VRRP adverts to the peers' IP addresses. Give privateAddress as an IP.`);
   });
+  checkClusterAddresses(context, lists, settings, args.virtualIp);
   if (args.bastion !== undefined) checkBastion(context, args.bastion);
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireArgument(args.gateTimeoutSeconds === undefined || isPositiveInteger(args.gateTimeoutSeconds), context, "gateTimeoutSeconds", `${JSON.stringify(args.gateTimeoutSeconds)} is not a positive whole number of seconds.`);
@@ -202,4 +231,14 @@ export function validateApiLoadBalancerArgs(name: string, args: ApiLoadBalancerA
   requireArgument(args.maxConnections === undefined || isPositiveInteger(args.maxConnections), context, "maxConnections", `${JSON.stringify(args.maxConnections)} is not a positive whole number.`);
   requireArgument(args.hostReadyTimeoutMinutes === undefined || isPositiveInteger(args.hostReadyTimeoutMinutes), context, "hostReadyTimeoutMinutes", `${JSON.stringify(args.hostReadyTimeoutMinutes)} is not a positive whole number of minutes.`);
   checkVirtualIp(context, args);
+  const addresses = new Map<unknown, string>();
+  args.hosts.forEach((host, index) => {
+    const first = addresses.get(host.privateAddress);
+    requireArgument(first === undefined, context, `hosts[${index}].privateAddress`, `${String(host.privateAddress)} is also ${first}. Every load balancer needs its own address.`);
+    addresses.set(host.privateAddress, `hosts[${index}] (${host.name})`);
+    requireArgument(args.virtualIp === undefined || host.privateAddress !== args.virtualIp, context, `hosts[${index}].privateAddress`, `${args.virtualIp} is also virtualIp, which keepalived moves between the hosts. Give virtualIp a free address of their network.`);
+  });
+  args.backends.forEach((backend, index) => {
+    requireArgument(args.virtualIp === undefined || backend.address !== args.virtualIp, context, `backends[${index}].address`, `${args.virtualIp} is the virtualIp: HAProxy would forward the API to itself. Give the control planes' own addresses.`);
+  });
 }

@@ -38,6 +38,12 @@ const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
   ["router id out of range", { virtualRouterId: 256 }, "virtualRouterId", "256 is not a VRRP router id."],
   ["LB host is a control plane", { loadBalancerHosts: [{ ...hostSpecs("lb", 1, 2)[0], address: "192.168.1.10" }] }, "loadBalancerHosts[0].address", "192.168.1.10 is also a control plane: HAProxy and kube-apiserver would both bind port 6443."],
   ["LB host named by DNS with a VIP", { loadBalancerHosts: [{ ...hostSpecs("lb", 1, 2)[0], address: "lb0.example" }] }, "loadBalancerHosts[0].privateAddress", "keepalived sends VRRP adverts to the peers' IP addresses"],
+  ["two control planes on one address", { controlPlaneHosts: withCp(2, { address: "192.168.1.10" }) }, "controlPlaneHosts[2].address", "192.168.1.10 is also controlPlaneHosts[0] (cp-0). Every machine needs its own address"],
+  ["an etcd host on a control plane's private address", { etcdTopology: "external", etcdHosts: hostSpecs("etcd", 3, 3).map((h, i) => (i === 1 ? { ...h, privateAddress: "192.168.1.11" } : h)) }, "etcdHosts[1].privateAddress", "192.168.1.11 is also controlPlaneHosts[1] (cp-1)."],
+  ["two LB hosts on one address", { loadBalancerHosts: hostSpecs("lb", 2, 2).map((h) => ({ ...h, address: "192.168.2.10" })) }, "loadBalancerHosts[1].address", "192.168.2.10 is also loadBalancerHosts[0] (lb-0)."],
+  ["virtual IP is a load balancer's address", { virtualIp: "192.168.2.11" }, "loadBalancerHosts[1].address", "192.168.2.11 is also virtualIp, which keepalived moves between the load balancers."],
+  ["hosts inside the pod range", { podSubnet: "192.168.0.0/16" }, "controlPlaneHosts[0].address", "192.168.1.10 is inside podSubnet 192.168.0.0/16: traffic to it would be routed into the cluster"],
+  ["a host inside the service range", { controlPlaneHosts: withCp(1, { privateAddress: "10.96.0.20" }) }, "controlPlaneHosts[1].privateAddress", "10.96.0.20 is inside serviceSubnet 10.96.0.0/12"],
   ["etcd hosts with stacked", { etcdHosts: hostSpecs("etcd", 3, 3) }, "etcdHosts", 'is only for etcdTopology "external".'],
   ["external without etcd hosts", { etcdTopology: "external" }, "etcdHosts", 'is required with etcdTopology "external".'],
   ["unknown topology", { etcdTopology: "sideways" as never }, "etcdTopology", '"sideways" is not a topology.'],
@@ -76,6 +82,9 @@ test.each([
   ["certificate without CA", { healthCheckCertFile: "/etc/check.pem" }, "healthCheckCertFile"],
   ["bad backend name", { backends: [{ name: "a b", address: "10.0.0.1" }] }, "backends[0].name"],
   ["zero connections", { maxConnections: 0 }, "maxConnections"],
+  ["two hosts on one address", { hosts: ["lb-0", "lb-1"].map((name) => ({ name, zone: "a", privateAddress: "10.0.0.5", connection: { host: "10.0.0.5", privateKey: HOST_KEY } })) }, "hosts[1].privateAddress"],
+  ["virtual IP is a host's address", { virtualIp: "10.0.0.5", virtualIpInterface: "eth0" }, "hosts[0].privateAddress"],
+  ["virtual IP is a backend", { virtualIp: "10.0.0.1", virtualIpInterface: "eth0" }, "backends[0].address"],
 ])("ApiLoadBalancer %s: ArgumentError on %s", (_label, overrides, field) => {
   const base = {
     hosts: [{ name: "lb-0", zone: "a", privateAddress: "10.0.0.5", connection: { host: "10.0.0.5", privateKey: HOST_KEY } }],
