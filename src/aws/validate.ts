@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseCloudCidr } from "../cloud/cidr";
+import { parseCloudCidr, refuseWholeInternet } from "../cloud/cidr";
 import type { CloudSettings } from "../cloud/settings";
 import { topologySettings, validateCloudCluster, validatePassThrough } from "../cloud/validate";
 import { cidrsOverlap, formatCidr, parseIpv4Cidr } from "../topology/cidr";
@@ -162,13 +162,15 @@ function cidrList(value: unknown, field: string, allowWorld: boolean): string[] 
   if (!Array.isArray(value)) {
     throw new TopologyError(field, `${describeValue(value)} is not a list. Give CIDRs such as ["203.0.113.7/32"].`);
   }
-  return value.map((entry: unknown, index) => {
+  const cidrs = value.map((entry: unknown, index) => {
     const cidr = parseCloudCidr(entry, field, `entry ${index} `);
     if (!allowWorld && cidr.prefix === 0) {
       throw new TopologyError(field, `entry ${index} "${entry}" opens SSH to the whole internet. Give your own address, e.g. "203.0.113.7/32".`);
     }
-    return formatCidr(cidr);
+    return cidr;
   });
+  if (!allowWorld) refuseWholeInternet(cidrs, field);
+  return cidrs.map(formatCidr);
 }
 
 /** adminCidrs: required, non-empty, no `/0`. */

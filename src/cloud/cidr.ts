@@ -1,4 +1,4 @@
-import { canonicalCidr, formatCidr, hasHostBits, type Ipv4Cidr, parseIpv4Cidr } from "../topology/cidr";
+import { canonicalCidr, coveredAddressCount, formatCidr, hasHostBits, type Ipv4Cidr, parseIpv4Cidr } from "../topology/cidr";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
 
@@ -15,4 +15,14 @@ export function parseCloudCidr(value: unknown, field: string, entry = ""): Ipv4C
     throw new TopologyError(field, `${entry}"${value}" has host bits set. Use "${formatCidr(canonicalCidr(cidr))}".`);
   }
   return cidr;
+}
+
+/**
+ * Refuses a list of source ranges (for SSH) that together cover the whole IPv4 internet, e.g. `0.0.0.0/1` plus
+ * `128.0.0.0/1`: the same as `0.0.0.0/0`, which each entry's own check refuses.
+ */
+export function refuseWholeInternet(cidrs: Ipv4Cidr[], field: string): void {
+  if (coveredAddressCount(cidrs) >= 2 ** 32) {
+    throw new TopologyError(field, `${cidrs.map(formatCidr).join(", ")} together cover the whole internet, which opens SSH to everyone. Give the ranges you administer from, e.g. ["203.0.113.7/32"].`);
+  }
 }

@@ -1,4 +1,4 @@
-import { parseCloudCidr } from "../cloud/cidr";
+import { parseCloudCidr, refuseWholeInternet } from "../cloud/cidr";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
 
@@ -20,7 +20,7 @@ export function cidrList(value: unknown, field: string, fallback: string[] | und
   if (!Array.isArray(value)) {
     throw new TopologyError(field, `${describeValue(value)} is not a list of CIDRs. Give e.g. ["203.0.113.7/32"].`);
   }
-  value.forEach((entry: unknown, index) => {
+  const cidrs = value.map((entry: unknown, index) => {
     const cidr = parseCloudCidr(entry, field, `entry ${index} `);
     if (!allowAnywhere && cidr.prefix === 0) {
       throw new TopologyError(
@@ -28,7 +28,9 @@ export function cidrList(value: unknown, field: string, fallback: string[] | und
         `entry ${index} "${entry}" opens SSH to the whole internet. Give the ranges you administer from, e.g. "203.0.113.7/32".`,
       );
     }
+    return cidr;
   });
+  if (!allowAnywhere) refuseWholeInternet(cidrs, field);
   return [...(value as string[])];
 }
 

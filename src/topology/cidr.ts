@@ -54,3 +54,17 @@ export function firstHost(cidr: Ipv4Cidr): string {
   const network = canonicalCidr(cidr).address;
   return formatIpv4(cidr.prefix >= 31 ? network : network + 1);
 }
+
+/** How many addresses the ranges cover together (overlaps counted once); 2^32 is the whole IPv4 internet. */
+export function coveredAddressCount(cidrs: Ipv4Cidr[]): number {
+  const ranges = cidrs
+    .map((cidr) => ({ start: canonicalCidr(cidr).address, end: canonicalCidr(cidr).address + 2 ** (32 - cidr.prefix) }))
+    .sort((a, b) => a.start - b.start);
+  let covered = 0;
+  let reached = 0;
+  for (const { start, end } of ranges) {
+    if (end > reached) covered += end - Math.max(start, reached);
+    reached = Math.max(reached, end);
+  }
+  return covered;
+}

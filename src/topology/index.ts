@@ -15,5 +15,6 @@ export {
   formatCidr,
   cidrsOverlap,
   firstHost,
+  coveredAddressCount,
   type Ipv4Cidr,
 } from "./cidr";

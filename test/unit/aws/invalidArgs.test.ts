@@ -12,6 +12,7 @@ const CASES: [string, Record<string, unknown>, string, string][] = [
   ["too many zones for a new VPC", { zoneCount: 9 }, "zoneCount", "zoneCount: 9 zones is more than the 8 a created VPC is split into. Use at most 8."],
   ["no admin CIDRs", { adminCidrs: [] }, "adminCidrs", 'adminCidrs: is empty, but the program connects over SSH from there. Give the address Pulumi runs from, e.g. ["203.0.113.7/32"].'],
   ["SSH from the world", { adminCidrs: ["0.0.0.0/0"] }, "adminCidrs", 'adminCidrs: entry 0 "0.0.0.0/0" opens SSH to the whole internet. Give your own address, e.g. "203.0.113.7/32".'],
+  ["SSH from two halves of the world", { adminCidrs: ["203.0.113.7/32", "0.0.0.0/1", "128.0.0.0/1"] }, "adminCidrs", 'adminCidrs: 203.0.113.7/32, 0.0.0.0/1, 128.0.0.0/1 together cover the whole internet, which opens SSH to everyone. Give the ranges you administer from, e.g. ["203.0.113.7/32"].'],
   ["API CIDR with host bits", { apiAllowedCidrs: ["10.0.0.1/16"] }, "apiAllowedCidrs", 'apiAllowedCidrs: entry 0 "10.0.0.1/16" has host bits set. Use "10.0.0.0/16".'],
   ["VPC overlapping pods", { vpcCidr: "10.244.0.0/16" }, "vpcCidr", 'vpcCidr: "10.244.0.0/16" overlaps podSubnet "10.244.0.0/16". Choose ranges that share no address.'],
   ["VPC too small", { vpcCidr: "10.0.0.0/26" }, "vpcCidr", 'vpcCidr: "10.0.0.0/26" has prefix /26; AWS VPCs are /16 to /28 and the subnets need /24 or larger. Use /16 to /24.'],

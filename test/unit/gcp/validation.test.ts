@@ -26,6 +26,7 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ["bad region", { region: "Europe" }, "region", 'region: "Europe" (a string) is not a region name.'],
   ["no admin ranges", { adminCidrs: [] }, "adminCidrs", "adminCidrs: is empty."],
   ["SSH open to the world", { adminCidrs: ["0.0.0.0/0"] }, "adminCidrs", 'adminCidrs: entry 0 "0.0.0.0/0" opens SSH to the whole internet.'],
+  ["SSH open to the world in quarters", { adminCidrs: ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"] }, "adminCidrs", "together cover the whole internet"],
   ["bad API range", { apiAllowedCidrs: ["10.0.0.1/8"] }, "apiAllowedCidrs", 'apiAllowedCidrs: entry 0 "10.0.0.1/8" has host bits set. Use "10.0.0.0/8".'],
   ["bad scheme", { apiLoadBalancerScheme: "public" }, "apiLoadBalancerScheme", 'apiLoadBalancerScheme: "public" (a string) is not a scheme.'],
   ["network without subnetwork", { network: "vpc" }, "subnetwork", "subnetwork: is missing while network is given."],

@@ -1,4 +1,4 @@
-import { canonicalCidr, cidrsOverlap, firstHost, formatCidr, hasHostBits, parseIpv4Cidr } from "../../../src/topology";
+import { canonicalCidr, cidrsOverlap, coveredAddressCount, firstHost, formatCidr, hasHostBits, parseIpv4Cidr } from "../../../src/topology";
 
 const parse = (text: string) => {
   const cidr = parseIpv4Cidr(text);
@@ -45,4 +45,16 @@ describe("IPv4 CIDR helper", () => {
     expect(firstHost(parse("192.168.0.0/31"))).toBe("192.168.0.0");
     expect(firstHost(parse("255.255.255.0/24"))).toBe("255.255.255.1");
   });
+});
+
+describe("coveredAddressCount", () => {
+  const count = (...cidrs: string[]) => coveredAddressCount(cidrs.map((c) => parseIpv4Cidr(c)!));
+  test.each<[string[], number]>([
+    [[], 0],
+    [["203.0.113.7/32"], 1],
+    [["10.0.0.0/8", "10.1.0.0/16"], 2 ** 24],
+    [["0.0.0.0/1", "128.0.0.0/1"], 2 ** 32],
+    [["0.0.0.0/0", "10.0.0.0/8"], 2 ** 32],
+    [["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25"], 512],
+  ])("%j covers %d addresses (overlaps once)", (cidrs, expected) => expect(count(...cidrs)).toBe(expected));
 });
