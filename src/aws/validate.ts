@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseCloudCidr, refuseWholeInternet } from "../cloud/cidr";
+import { controlPlaneSize, ec2BelowKubeadmMinimum } from "../cloud/kubeadmMinimum";
 import type { CloudSettings } from "../cloud/settings";
 import { topologySettings, validateCloudCluster, validatePassThrough } from "../cloud/validate";
 import { cidrsOverlap, formatCidr, parseIpv4Cidr } from "../topology/cidr";
@@ -80,7 +81,7 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
     bastionInstanceType: instanceType(args.bastionInstanceType, "bastionInstanceType", "t3.micro"),
     imageId: args.imageId,
     sshUser: matching(args.sshUser ?? "ubuntu", "sshUser", LINUX_USER, "a Linux user name such as \"ubuntu\""),
-    controlPlaneInstanceType: instanceType(args.controlPlaneInstanceType, "controlPlaneInstanceType", "t3.medium"),
+    controlPlaneInstanceType: controlPlaneSize(instanceType(args.controlPlaneInstanceType, "controlPlaneInstanceType", "t3.medium"), "controlPlaneInstanceType", ec2BelowKubeadmMinimum, "t3.medium"),
     etcdInstanceType: instanceType(args.etcdInstanceType, "etcdInstanceType", "t3.small"),
     rootVolumeSizeGiB: validateVolumeSize(args.rootVolumeSizeGiB ?? 50),
     rootVolumeKmsKeyId: args.rootVolumeKmsKeyId,

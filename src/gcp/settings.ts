@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { parseCloudCidr } from "../cloud/cidr";
+import { controlPlaneSize, gceBelowKubeadmMinimum } from "../cloud/kubeadmMinimum";
 import type { CloudSettings } from "../cloud/settings";
 import { topologySettings, validateCloudCluster, validatePassThrough, type TopologySettings } from "../cloud/validate";
 import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
@@ -106,7 +107,12 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     bastionMachineType: machineType(args.bastionMachineType, "bastionMachineType", GCP_DEFAULTS.bastionMachineType),
     imageId: args.imageId,
     sshUser: loginName(args.sshUser, "sshUser", GCP_DEFAULTS.sshUser),
-    controlPlaneMachineType: machineType(args.controlPlaneMachineType, "controlPlaneMachineType", GCP_DEFAULTS.controlPlaneMachineType),
+    controlPlaneMachineType: controlPlaneSize(
+      machineType(args.controlPlaneMachineType, "controlPlaneMachineType", GCP_DEFAULTS.controlPlaneMachineType),
+      "controlPlaneMachineType",
+      gceBelowKubeadmMinimum,
+      GCP_DEFAULTS.controlPlaneMachineType,
+    ),
     etcdMachineType: machineType(args.etcdMachineType, "etcdMachineType", GCP_DEFAULTS.etcdMachineType),
     bootDiskSizeGiB: integerInRange(args.bootDiskSizeGiB, "bootDiskSizeGiB", 20, 65536, GCP_DEFAULTS.bootDiskSizeGiB),
     sshPublicKey: args.sshPublicKey?.trim(),

@@ -23,6 +23,8 @@ const CASES: [string, Record<string, unknown>, string, string][] = [
   ["vpcCidr with vpcId", { ...EXISTING, vpcCidr: "10.1.0.0/16" }, "vpcCidr", "vpcCidr: only applies to a VPC the component creates; leave it out when giving vpcId."],
   ["bad scheme", { apiLoadBalancerScheme: "public" }, "apiLoadBalancerScheme", 'apiLoadBalancerScheme: "public" (a string) is not one of "internal", "internet-facing".'],
   ["bad instance type", { controlPlaneInstanceType: "large" }, "controlPlaneInstanceType", 'controlPlaneInstanceType: "large" (a string) is not an EC2 instance type such as "t3.medium".'],
+  ["control plane below kubeadm's memory minimum", { controlPlaneInstanceType: "t3.micro" }, "controlPlaneInstanceType", "controlPlaneInstanceType: t3.micro has 1 GiB of memory or less, below kubeadm's minimum for a control plane (2 CPUs, 1700 MB of memory). Use e.g. \"t3.medium\"."],
+  ["control plane with 1 vCPU", { controlPlaneInstanceType: "m6g.medium" }, "controlPlaneInstanceType", "controlPlaneInstanceType: m6g.medium has 1 vCPU, below kubeadm's minimum for a control plane (2 CPUs, 1700 MB of memory). Use e.g. \"t3.medium\"."],
   ["tiny root volume", { rootVolumeSizeGiB: 8 }, "rootVolumeSizeGiB", "rootVolumeSizeGiB: 8 is not a whole number of GiB from 20 to 16384. Use e.g. 50."],
   ["public key without private key", { sshPublicKey: KEY }, "sshPrivateKey", "sshPrivateKey: is required with sshPublicKey. Give both halves of your key pair, or neither to generate one."],
   ["malformed public key", { sshPublicKey: "ssh-ed25519", sshPrivateKey: "x" }, "sshPublicKey", 'sshPublicKey: "ssh-ed25519" (a string) is not one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa).'],

@@ -38,6 +38,9 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ["unknown rolled node", { rollNodes: ["cp-9"] }, "rollNodes", 'rollNodes: entry 0 ("cp-9" (a string)) is not a planned node. Use one of cp-0, cp-1, cp-2.'],
   ["tiny disk", { bootDiskSizeGiB: 5 }, "bootDiskSizeGiB", "bootDiskSizeGiB: 5 is not an integer from 20 to 65536."],
   ["bad machine type", { controlPlaneMachineType: "E2 Standard" }, "controlPlaneMachineType", 'controlPlaneMachineType: "E2 Standard" (a string) is not a machine type name.'],
+  ["control plane with 1 vCPU", { controlPlaneMachineType: "n1-standard-1" }, "controlPlaneMachineType", "controlPlaneMachineType: n1-standard-1 has 1 vCPU, below kubeadm's minimum for a control plane"],
+  ["control plane custom type short of memory", { controlPlaneMachineType: "custom-2-1536" }, "controlPlaneMachineType", "custom-2-1536 has 2 vCPU(s) and 1536 MB, below kubeadm's minimum"],
+  ["control plane e2-micro", { controlPlaneMachineType: "e2-micro" }, "controlPlaneMachineType", "e2-micro has less than 1700 MB of memory or 1 shared vCPU"],
   ["bad label", { labels: { Team: "x" } }, "labels", '"Team": "x" (a string) is not a GCP label.'],
   ["bad Kubernetes version", { kubernetesVersion: "1.20.0" }, "kubernetesVersion", "kubernetesVersion: "],
   // Checked by src/cloud/validate.ts, with the same messages as on AWS.
