@@ -14,6 +14,7 @@ import { clusterSecurityGroups } from "./securityGroups";
 import { clusterSshKey } from "./sshKey";
 import { validateAwsArgs, type AwsSettings } from "./validate";
 import { resolveZones } from "./zones";
+import { checkGivenNetwork } from "./existingNetwork";
 
 /** Type token of {@link HaControlPlane}. */
 export const HA_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:aws:HaControlPlane";
@@ -83,6 +84,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
           "Lower zoneCount, give zones, or pick another region.",
       );
     }
+    if (settings.existing) await checkGivenNetwork(settings.existing, zones, settings.cluster, this);
     return planTopology({
       zones,
       controlPlaneCount: settings.controlPlaneCount,

@@ -1,11 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
+import { awsMockExistingNetwork } from "../../../src/testing";
 import { BASE_ARGS, installAwsMocks, named, ofType, outputValue, Recorder, settle, unwrap } from "./support";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
+/** The VPC and subnets of the existing-network cases, as the cloud would describe them. */
+const EXISTING_NETWORK = awsMockExistingNetwork(
+  { "vpc-123": "172.20.0.0/16", "vpc-other": "172.21.0.0/16" },
+  Object.fromEntries(
+    ["a", "b", "c"].flatMap((zone) => [
+      [`subnet-${zone}`, { availabilityZone: `eu-west-1${zone}`, vpcId: "vpc-123" }],
+      [`subnet-p${zone}`, { availabilityZone: `eu-west-1${zone}`, vpcId: "vpc-123" }],
+      [`subnet-x${zone}`, { availabilityZone: `eu-west-1${zone}`, vpcId: "vpc-other" }],
+    ]),
+  ),
+);
+
 async function build(preview: boolean, name: string, extra: Record<string, unknown>) {
-  const recorder = await installAwsMocks(preview);
+  const recorder = await installAwsMocks(preview, EXISTING_NETWORK);
   const { HaControlPlane } = await import("../../../src/aws");
   const options: Record<string, pulumi.CustomResourceOptions> = {};
   const cluster = new HaControlPlane(name, { ...BASE_ARGS, ...extra }, {
@@ -115,5 +128,29 @@ describe("image and user-data changes", () => {
   test("user data changes replace (cloud-init only runs on first boot)", async () => {
     const { recorder } = await build(false, "r2", {});
     expect(named(recorder, INSTANCE, "r2-cp-0").inputs.userDataReplaceOnChange).toBe(true);
+  });
+});
+
+describe("existing VPC checked against the plan before any child", () => {
+  const given = { zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], vpcId: "vpc-123", createBastion: false, apiLoadBalancerScheme: "internal" };
+  test.each<[string, Record<string, unknown>, string]>([
+    ["a subnet in another zone than the plan counts it in", { privateSubnetIds: ["subnet-a", "subnet-c", "subnet-b"] }, "privateSubnetIds[1]: subnet-c is in eu-west-1c, but zones[1] is eu-west-1b: the quorum plan would count its machines in the wrong zone."],
+    ["a subnet of another VPC", { privateSubnetIds: ["subnet-a", "subnet-xb", "subnet-c"] }, "privateSubnetIds[1]: subnet-xb belongs to vpc-other, not vpcId vpc-123."],
+    ["one subnet as private and public", { privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"], publicSubnetIds: ["subnet-a", "subnet-pb", "subnet-pc"] }, "publicSubnetIds[0]: subnet-a is also privateSubnetIds[0]."],
+    ["a VPC overlapping the pod range", { privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"], podSubnet: "172.20.128.0/17" }, "vpcId: vpc-123 (172.20.0.0/16) overlaps podSubnet 172.20.128.0/17"],
+  ])("%s is reported against the component in the preview, and no child is created", async (_label, extra, message) => {
+    const logged: string[] = [];
+    const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (text: string) => {
+      logged.push(text);
+    });
+    try {
+      const { recorder } = await build(true, "given", { ...given, ...extra });
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain(message);
+      expect(recorder.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:aws:HaControlPlane"]);
+      expect(recorder.invokes.map((invoke) => invoke.token)).toContain("aws:ec2/getSubnet:getSubnet");
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
