@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GateMember } from "../bootstrap/scripts/quorumGate";
 import type { EtcdTopology, QuorumPlan } from "../topology/types";
+import type { EtcdBackupArgs, EtcdRestoreArgs } from "./backupArgs";
 import type { ClusterHost } from "./types";
 
 /** Arguments of {@link EtcdCluster}: an external etcd tier on machines of its own. */
@@ -19,6 +20,8 @@ export interface EtcdClusterArgs {
   gateTimeoutSeconds?: number;
   /** How long to wait for SSH and machine preparation (cloud-init) on each host, in minutes. @default 20 */
   hostReadyTimeoutMinutes?: number;
+  /** Scheduled snapshots on every member, see {@link EtcdBackupArgs}. @default none (no scheduled snapshots) */
+  etcdBackup?: EtcdBackupArgs;
 }
 
 /** Arguments of {@link KubeadmControlPlane}: kubeadm HA control plane on given machines behind a given endpoint. */
@@ -89,6 +92,18 @@ export interface KubeadmControlPlaneArgs {
    * @default undefined (kube-proxy's own default, 32768 per core)
    */
   kubeProxyConntrackMaxPerCore?: number;
+  /**
+   * Scheduled etcd snapshots on every voter (the control planes with stacked etcd; with external etcd give it to
+   * the {@link EtcdCluster}), see {@link EtcdBackupArgs}.
+   * @default none (no scheduled snapshots)
+   */
+  etcdBackup?: EtcdBackupArgs;
+  /**
+   * Restore stacked etcd from a snapshot in this update, see {@link EtcdRestoreArgs}: an explicit operation, never
+   * part of an ordinary change. Remove it once the restore is done. Not yet available with external etcd.
+   * @default none (no restore)
+   */
+  etcdRestore?: EtcdRestoreArgs;
 }
 
 /** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { requireArgument, validated } from "../cluster/argumentError";
 import { requireNodeQuirks } from "../cluster/validateArgs";
+import { validateEtcdBackupArgs, validateEtcdRestoreArgs } from "../cluster/validateBackup";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
 import { validatePlacement } from "../topology";
 import { validateZones } from "../topology/checks";
@@ -155,6 +156,10 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
     "containerdRestrictOomScoreAdj",
     "is written by the host preparation, which prepareHosts: false turns off. Set restrict_oom_score_adj in your own containerd configuration instead.",
   );
+
+  validateEtcdBackupArgs(context, args.etcdBackup);
+  requireArgument(!external || args.etcdRestore === undefined, context, "etcdRestore", "is not available with external etcd yet (stacked etcd only). Restore the external tier by hand (see the README's restore procedure).");
+  validateEtcdRestoreArgs(context, args.etcdRestore);
 
   const voterField = external ? "etcdHosts" : "controlPlaneHosts";
   const voters = external ? etcdHosts : args.controlPlaneHosts;

@@ -9,3 +9,5 @@ export * from "./kubeadmRecovery";
 export * from "./loadBalancer";
 export * from "./prepareHost";
 export * from "./etcdMembership";
+export * from "./etcdSnapshot";
+export * from "./etcdRestore";
