@@ -1,0 +1,263 @@
+/**
+ * The backup and restore drill on a real HA control plane with stacked etcd: the library's HostsControlPlane (under
+ * the executing mocks: real SSH, real keys) brings up Kubernetes on kind-node-like hosts h1-h3 behind HAProxy +
+ * keepalived on h4-h5, with scheduled etcd snapshots (`etcdBackup`). Then:
+ *   - ConfigMaps A and B are written; the library's snapshot service runs on cp-0 (`systemctl start` of the unit its
+ *     timer starts); B is deleted and C created;
+ *   - a restore from a corrupted copy of the snapshot (its sha256 confirmed, so only the checks on the machines can
+ *     catch it) is refused before anything is stopped: the same etcd and kube-apiserver containers keep serving;
+ *   - quorum is lost: cp-1 and cp-2 are powered off (writes fail) and their etcd data wiped, then booted;
+ *   - the restore (`etcdRestore` with the snapshot and its sha256) brings the cluster back: A and B exist, C does
+ *     not, a new object's resourceVersion is above every one seen before, etcd is a new cluster (new cluster ID) of
+ *     3 healthy members, every node is Ready.
+ * The mocks treat commands like the engine between updates (`replayState`, `rerunCommands: false`): the restore
+ * update runs only the restore steps; the bring-up's steps, unchanged, are not run again.
+ *
+ * Runs on its own test bed (prefix pkr, network 10.218.0, state /tmp/pulumi-k8s-ha-restore unless TESTBED_KIND_*
+ * say otherwise), so it can run beside the other Kubernetes suites.
+ */
+process.env.TESTBED_KIND_PREFIX ??= "pkr";
+process.env.TESTBED_KIND_NET ??= "10.218.0";
+process.env.TESTBED_KIND_STATE ??= "/tmp/pulumi-k8s-ha-restore";
+
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { GateObservation } from "../../src/cluster/quorumReport";
+import type { HostSpec, HostsControlPlaneArgs } from "../../src/hosts";
+import { ExecutingMocks, ResourceRecord, setExecutingMocks } from "./harness/executingMocks";
+import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
+import { outputValue } from "./harness/outputs";
+import { testbedNamespaces } from "./harness/testbed";
+
+jest.setTimeout(40 * 60_000);
+
+const PREFIX = process.env.TESTBED_KIND_PREFIX;
+const STATE = process.env.TESTBED_KIND_STATE as string;
+const SNAPSHOT_DIR = "/var/lib/pulumi-k8s-ha/etcd-snapshots";
+const SNAPSHOT_UNIT = "pulumi-k8s-ha-etcd-snapshot";
+let kt: KubeTestbed;
+let mocks: ExecutingMocks;
+let hostsModule: typeof import("../../src/hosts");
+let kubeconfig: string;
+let scratch: string;
+let bringUpClusterIds: string[] = [];
+let snapshot: { file: string; sha256: string; metadata: Record<string, unknown> };
+let maxResourceVersionSeen = 0;
+const figures: Record<string, string> = {};
+const suiteStarted = Date.now();
+
+const sleep = (t: number): Promise<void> => new Promise((r) => setTimeout(r, t));
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const domains = ["rack-a", "rack-b", "rack-c"];
+
+function spec(index: number, name: string): HostSpec {
+    const h = kt.tb.hosts[index];
+    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domains[index % 3] };
+}
+
+/** The program: the same component name every update, as `pulumi up` would register it again. */
+function newControlPlane(extra: Partial<HostsControlPlaneArgs> = {}) {
+    return new hostsModule.HostsControlPlane("k8s", {
+        clusterName: "it-restore",
+        controlPlaneHosts: [0, 1, 2].map((i) => spec(i, `cp-${i}`)),
+        loadBalancerHosts: [3, 4].map((i) => spec(i, `lb-${i - 3}`)),
+        failureDomains: domains,
+        ...kt.sharedArgs,
+        etcdBackup: { schedule: "hourly", retainCount: 5 },
+        ...extra,
+    });
+}
+
+const kubectl = (...args: string[]): Promise<string> => kt.kubectl(kubeconfig, args);
+const host = (i: number) => kt.tb.hosts[i];
+
+/** Records the resourceVersion kubectl printed for an object. */
+async function seeResourceVersion(kind: string, name: string): Promise<number> {
+    const rv = Number((await kubectl("get", kind, name, "-o", "jsonpath={.metadata.resourceVersion}")).trim());
+    maxResourceVersionSeen = Math.max(maxResourceVersionSeen, rv);
+    return rv;
+}
+
+/** The record of the step named `...${suffix}` registered since record `from`, once it settled. */
+async function settledSince(from: number, suffix: string, timeoutMs: number): Promise<ResourceRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const found = mocks.records.slice(from).find((r) => r.name.endsWith(suffix) && r.endedAtMs !== undefined);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`step ${suffix} not settled within ${timeoutMs} ms`);
+        await sleep(500);
+    }
+}
+
+/** IDs of the running containers named `name` on a host (static pods: etcd, kube-apiserver). */
+async function containers(i: number, name: string): Promise<string> {
+    return (await kt.tb.run(host(i), `crictl -r unix:///run/containerd/containerd.sock ps -q --state running --name '^${name}$'`)).trim();
+}
+
+beforeAll(async () => {
+    mocks = await setExecutingMocks({
+        connectTimeoutSeconds: 2,
+        dialRetryDelayMs: 500,
+        maxDialWaitMs: 180_000,
+        commandTimeoutMs: 20 * 60_000,
+        replayState: true,
+        rerunCommands: false,
+        onFailure: "hold",
+    });
+    hostsModule = await import("../../src/hosts");
+    scratch = mkdtempSync(path.join(tmpdir(), "pkh-restore-"));
+    kt = await startKubeTestbed({ nodeCount: 3, loadBalancerCount: 2 });
+    figures["test bed ready after"] = seconds(Date.now() - suiteStarted);
+});
+
+afterAll(async () => {
+    figures["whole suite"] = seconds(Date.now() - suiteStarted);
+    console.log(`etcd backup and restore drill, measured:\n${Object.entries(figures).map(([k, v]) => `  ${k}: ${v}`).join("\n")}`);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    await kt?.stop();
+    expect(await testbedNamespaces(PREFIX)).toEqual([]);
+});
+
+test("bring-up with etcdBackup: every voter has the snapshot timer enabled and waiting", async () => {
+    const started = Date.now();
+    const cp = newControlPlane();
+    const quorum = await outputValue(cp.quorum, 30 * 60_000);
+    kubeconfig = await outputValue(cp.kubeconfig, 60_000);
+    const backup = await outputValue(cp.etcdBackup, 60_000);
+    figures["bring-up (whole program)"] = seconds(Date.now() - started);
+    expect((quorum.observed as GateObservation).ok).toBe(true);
+    bringUpClusterIds = (quorum.observed as GateObservation).clusterIds;
+    expect(backup).toEqual({ schedule: "hourly", retainCount: 5, directory: SNAPSHOT_DIR, destination: "", newest: { "cp-0": {}, "cp-1": {}, "cp-2": {} } });
+    for (const i of [0, 1, 2]) {
+        const state = (await kt.tb.run(host(i), `systemctl is-enabled ${SNAPSHOT_UNIT}.timer; systemctl is-active ${SNAPSHOT_UNIT}.timer; systemctl show -p NextElapseUSecRealtime --value ${SNAPSHOT_UNIT}.timer`)).trim().split("\n");
+        expect(state.slice(0, 2)).toEqual(["enabled", "active"]);
+        expect(state[2]).toMatch(/\d\d:00:00/); // the next full hour
+    }
+});
+
+test("A and B written, the library's snapshot service runs on cp-0: verified snapshot + metadata; then B deleted, C created", async () => {
+    await kubectl("create", "configmap", "drill-a", "--from-literal=value=a");
+    await kubectl("create", "configmap", "drill-b", "--from-literal=value=b");
+    await seeResourceVersion("configmap", "drill-a");
+    await seeResourceVersion("configmap", "drill-b");
+
+    const started = Date.now();
+    await kt.tb.run(host(0), `systemctl start ${SNAPSHOT_UNIT}.service`); // oneshot: returns when the run ended
+    figures["snapshot (systemctl start of the service, save + verify + metadata)"] = seconds(Date.now() - started);
+    expect((await kt.tb.run(host(0), `systemctl show -p Result --value ${SNAPSHOT_UNIT}.service`)).trim()).toBe("success");
+    const name = (await kt.tb.run(host(0), `ls ${SNAPSHOT_DIR} | grep '\\.json$' | sort | tail -n 1`)).trim().replace(/\.json$/, "");
+    expect(name).toMatch(/^it-restore-cp-0-\d{8}T\d{6}Z$/);
+    const metadata = JSON.parse(await kt.tb.run(host(0), `cat ${SNAPSHOT_DIR}/${name}.json`)) as Record<string, unknown>;
+    const file = path.join(scratch, `${name}.db`);
+    // Like a user copying the snapshot off a voter (scp), here through base64 over SSH.
+    writeFileSync(file, Buffer.from((await kt.tb.run(host(0), `base64 -w0 ${SNAPSHOT_DIR}/${name}.db`)).trim(), "base64"));
+    const sha256 = createHash("sha256").update(readFileSync(file)).digest("hex");
+    snapshot = { file, sha256, metadata };
+    figures["snapshot size"] = `${((metadata.sizeBytes as number) / 1024 / 1024).toFixed(2)} MiB, revision ${metadata.revision}, ${metadata.totalKeys} keys, saved in ${metadata.saveSeconds} s`;
+    expect(metadata).toMatchObject({ name, cluster: "it-restore", member: "cp-0", sha256, sizeBytes: readFileSync(file).length, etcdVersion: "3.6.5" });
+    expect(metadata.revision as number).toBeGreaterThanOrEqual(maxResourceVersionSeen);
+    expect(metadata.time as string).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect((await kt.tb.run(host(0), `stat -c %a ${SNAPSHOT_DIR}`)).trim()).toBe("700");
+
+    await kubectl("delete", "configmap", "drill-b");
+    await kubectl("create", "configmap", "drill-c", "--from-literal=value=c");
+    await seeResourceVersion("configmap", "drill-c");
+});
+
+test("a corrupted snapshot (its sha256 confirmed) is refused on the machines before anything is stopped", async () => {
+    const bad = path.join(scratch, "corrupted.db");
+    const bytes = readFileSync(snapshot.file);
+    for (let i = 0; i < 64; i++) bytes[Math.floor(bytes.length / 2) + i] ^= 0xff; // bit rot in the middle
+    writeFileSync(bad, bytes);
+    const badSha = createHash("sha256").update(bytes).digest("hex");
+    const before = await Promise.all([0, 1, 2].map(async (i) => [await containers(i, "etcd"), await containers(i, "kube-apiserver")]));
+    const from = mocks.records.length;
+    newControlPlane({ etcdRestore: { snapshotFile: bad, confirmSha256: badSha } }); // holds at the failed verify steps
+    const verified = await Promise.all([0, 1, 2].map((i) => settledSince(from, `cp-${i}-restore-verify`, 5 * 60_000)));
+    verified.forEach((step, i) => {
+        // The refusal as the machine printed it (the command text holds the message unexpanded).
+        const said = (step.error?.message ?? "").split("\n").filter((line) => line.startsWith(`etcd restore refused on h${i + 1}:`));
+        expect(said).toHaveLength(1);
+        expect(said[0]).toContain("the snapshot fails etcd's integrity check");
+        expect(said[0]).toContain("Nothing was stopped.");
+    });
+    await sleep(3000);
+    expect(mocks.records.slice(from).filter((r) => /restore-(stop|data|start|gate|etcd-gate)/.test(r.name))).toEqual([]);
+    const after = await Promise.all([0, 1, 2].map(async (i) => [await containers(i, "etcd"), await containers(i, "kube-apiserver")]));
+    expect(after).toEqual(before);
+    expect((await kubectl("get", "configmap", "drill-c", "-o", "jsonpath={.data.value}")).trim()).toBe("c");
+});
+
+test("quorum lost: cp-1 and cp-2 powered off (writes fail) and their etcd data wiped", async () => {
+    await Promise.all([kt.tb.crash(host(1)), kt.tb.crash(host(2))]);
+    const write = await kt.kubectl(kubeconfig, ["create", "configmap", "drill-during-loss", "--from-literal=value=x"], 40_000).then(
+        () => "written",
+        (e: Error) => e.message,
+    );
+    expect(write).not.toBe("written");
+    for (const h of ["h2", "h3"]) {
+        // The host's disk is its overlay's upper directory: the member's data is gone as with a dead disk.
+        rmSync(path.join(STATE, "hosts", h, "upper/var/lib/etcd/member"), { recursive: true, force: false });
+    }
+    await Promise.all([kt.tb.boot(host(1)), kt.tb.boot(host(2))]);
+    figures["writes during quorum loss"] = write.split("\n")[0].slice(0, 160);
+});
+
+test("restore from the snapshot: A and B exist, C does not, new resourceVersions are above every one seen, a new etcd cluster of 3, nodes Ready", async () => {
+    const from = mocks.records.length;
+    const started = Date.now();
+    const cp = newControlPlane({ etcdRestore: { snapshotFile: snapshot.file, confirmSha256: snapshot.sha256 } });
+    const observed = (await outputValue(cp.etcdRestore, 20 * 60_000)) as GateObservation;
+    const restoreMs = Date.now() - started;
+    figures["restore (whole update: copy, verify, stop, restore, start, gates)"] = seconds(restoreMs);
+    const steps = mocks.records.slice(from).filter((r) => r.type.startsWith("command:") && !r.replayed && r.endedAtMs !== undefined);
+    for (const r of steps) figures[`restore step ${r.name.replace(/^k8s-control-plane-/, "")}`] = seconds(r.endedAtMs! - r.startedAtMs);
+    // Only the restore ran: every bring-up step was unchanged.
+    expect(steps.every((r) => r.name.includes("-restore-"))).toBe(true);
+    expect(observed.ok).toBe(true);
+    expect(observed.members.map((m) => [m.name, m.healthy, m.isLearner])).toEqual([
+        ["cp-0", true, false],
+        ["cp-1", true, false],
+        ["cp-2", true, false],
+    ]);
+    expect(observed.clusterIds).toHaveLength(1);
+    expect(observed.clusterIds).not.toEqual(bringUpClusterIds);
+    expect(observed.apiServerReadyz).toBe("ok");
+
+    const readyMs = await kt.waitNodesReady(kubeconfig, ["cp-0", "cp-1", "cp-2"], 300_000);
+    figures["back to Ready (all nodes, after the restore update ended)"] = seconds(readyMs);
+    figures["restore start to all nodes Ready"] = seconds(Date.now() - started);
+    expect((await kubectl("get", "configmap", "drill-a", "-o", "jsonpath={.data.value}")).trim()).toBe("a");
+    expect((await kubectl("get", "configmap", "drill-b", "-o", "jsonpath={.data.value}")).trim()).toBe("b");
+    const c = await kubectl("get", "configmap", "drill-c").then(
+        () => "exists",
+        (e: Error) => (e.message.includes("NotFound") ? "NotFound" : e.message),
+    );
+    expect(c).toBe("NotFound");
+    await kubectl("create", "configmap", "drill-d", "--from-literal=value=d");
+    const rv = Number((await kubectl("get", "configmap", "drill-d", "-o", "jsonpath={.metadata.resourceVersion}")).trim());
+    figures["resourceVersion: highest seen before / first new one"] = `${maxResourceVersionSeen} / ${rv}`;
+    expect(rv).toBeGreaterThan(maxResourceVersionSeen);
+    // The old data directory is kept beside the restored one on every member.
+    for (const i of [0, 1, 2]) expect((await kt.tb.run(host(i), "ls -d /var/lib/etcd.before-restore-* | wc -l")).trim()).toBe("1");
+});
+
+test("the restore steps run once: run again on a machine, each finds its record and does nothing", async () => {
+    const scripts = await import("../../src/bootstrap/scripts");
+    const data = scripts.etcdRestoreDataScript({
+        sha256: snapshot.sha256,
+        memberName: "cp-1",
+        peerUrl: `https://${host(1).address}:2380`,
+        initialCluster: [0, 1, 2].map((i) => `cp-${i}=https://${host(i).address}:2380`).join(","),
+        clusterToken: scripts.restoredClusterToken("it-restore", snapshot.sha256),
+        bumpRevision: 1_000_000_000,
+        target: "stacked-etcd",
+    });
+    const etcdBefore = await containers(1, "etcd");
+    const r = await kt.tb.ssh(host(1), scripts.asRootCommand(data));
+    expect({ code: r.code, said: r.stderr.includes("step restore-data already done") }).toEqual({ code: 0, said: true });
+    expect(await containers(1, "etcd")).toBe(etcdBefore);
+});
