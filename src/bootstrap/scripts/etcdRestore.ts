@@ -196,7 +196,7 @@ export interface EtcdRestoreDataOptions {
  * as `<dataDir>.before-restore-<time>`), `etcdutl snapshot restore` writes a new one from the verified snapshot as
  * a member of a new cluster (new token, every member from the same snapshot, `--bump-revision` with
  * `--mark-compacted` so that no watcher or client holds a revision the restored cluster would reuse), and etcd is
- * started again. Refuses while etcd still runs here.
+ * started again (stacked: its manifest back and kubelet restarted). Refuses while etcd still runs here.
  */
 export function etcdRestoreDataScript(options: EtcdRestoreDataOptions): string {
   requireSha(options.sha256);
@@ -250,6 +250,9 @@ if [ "$TARGET" = etcd-unit ]; then
   systemctl start --no-block "$ETCD_UNIT"
 else
   release etcd
+  # kubelet may hold a crash-loop back-off (up to 5 min) for the etcd pod of a member that lost its data: the same
+  # manifest is the same static pod. A restart forgets it and reads the manifest now.
+  systemctl restart kubelet
 fi
 mark_done
 echo "member $MEMBER restored in $((SECONDS - started)) s and started" >&2
@@ -263,9 +266,10 @@ export interface EtcdRestoreStartOptions {
 }
 
 /**
- * Restore step 6, on every control plane once etcd has a quorum again: kube-apiserver's manifest goes back, the
- * step waits until it answers `/readyz` locally, then restarts kube-controller-manager and kube-scheduler (their
- * containers are stopped; kubelet starts new ones, which list everything afresh) and kubelet itself.
+ * Restore step 6, on every control plane once etcd has a quorum again: kube-apiserver's manifest goes back (kubelet
+ * restarted, so that no crash-loop back-off delays it), the step waits until it answers `/readyz` locally, then
+ * restarts kube-controller-manager and kube-scheduler (their containers are stopped; kubelet starts new ones, which
+ * list everything afresh) and kubelet itself once more, now that its API answers.
  */
 export function etcdRestoreStartScript(options: EtcdRestoreStartOptions): string {
   requireSha(options.sha256);
@@ -286,6 +290,8 @@ export function etcdRestoreStartScript(options: EtcdRestoreStartOptions): string
 const START_BODY = bashBraces(String.raw`
 release kube-apiserver
 [ -f "$MANIFESTS_DIR/kube-apiserver.yaml" ] || { echo "no kube-apiserver manifest on $(hostname)" >&2; exit 1; }
+# An API server that crash-looped while etcd had no quorum may sit in kubelet's back-off: a restart forgets it.
+systemctl restart kubelet
 deadline=$((SECONDS + TIMEOUT_SECONDS))
 until [ "$(curl -sk --max-time 2 https://127.0.0.1:6443/readyz 2>/dev/null)" = ok ]; do
   if [ "$SECONDS" -ge "$deadline" ]; then

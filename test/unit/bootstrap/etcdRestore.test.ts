@@ -213,6 +213,7 @@ exit 0
       expect(fs.existsSync(path.join(root, "var/lib/etcd/member/snap"))).toBe(true);
       expect(fs.statSync(path.join(root, "var/lib/etcd")).mode & 0o777).toBe(0o700);
       expect(fs.readFileSync(path.join(manifests(), "etcd.yaml"), "utf8")).toBe("etcd manifest\n");
+      expect(calls("systemctl")).toEqual(["restart kubelet"]);
       const again = run(etcdRestoreDataScript(dataOptions));
       expect(again.status).toBe(0);
       expect(calls("etcdutl").filter((c) => c.startsWith("snapshot restore"))).toHaveLength(1);
@@ -258,7 +259,7 @@ exit 0
       "-r unix:///run/containerd/containerd.sock stop container-of-kube-controller-manager",
       "-r unix:///run/containerd/containerd.sock stop container-of-kube-scheduler",
     ]);
-    expect(calls("systemctl")).toEqual(["restart kubelet"]);
+    expect(calls("systemctl")).toEqual(["restart kubelet", "restart kubelet"]);
     expect(fs.existsSync(path.join(state(), `${SHA}.start-control-plane.done`))).toBe(true);
   });
 });
