@@ -110,11 +110,13 @@ source="$INBOX_FILE"
 [ -f "$source" ] || refuse "the snapshot was not copied to $INBOX_FILE"
 actual="$(sha256sum "$source" | cut -d' ' -f1)"
 [ "$actual" = "$SHA256" ] || refuse "the snapshot's sha256 is $actual, not the confirmed $SHA256 (wrong or damaged file)"
-status="$("$ETCDUTL" snapshot status "$source" -w json 2>&1)" || refuse "etcdutl cannot read the snapshot: $status"
+# first_error TEXT: the line that says what went wrong (etcdutl may panic with a long trace on a damaged file).
+first_error() { printf '%s\n' "$1" | grep -m 1 -iE 'error|panic' || printf '%s\n' "$1" | tail -n 1; }
+status="$("$ETCDUTL" snapshot status "$source" -w json 2>&1)" || refuse "etcdutl cannot read the snapshot: $(first_error "$status")"
 trial="$(mktemp -d "$STATE_DIR/trial.XXXXXX")"
 if ! out="$("$ETCDUTL" snapshot restore "$source" --data-dir "$trial/data" 2>&1)"; then
   rm -rf "$trial"
-  refuse "the snapshot fails etcd's integrity check: $(printf '%s\n' "$out" | grep -i error | tail -n 1)"
+  refuse "the snapshot fails etcd's integrity check: $(first_error "$out")"
 fi
 rm -rf "$trial"
 if [ "$source" != "$staged" ]; then mv -f "$source" "$staged"; fi

@@ -264,6 +264,9 @@ if [ "$changed" -eq 1 ]; then systemctl daemon-reload; fi
 systemctl enable "$TIMER_UNIT" >/dev/null 2>&1
 if [ "$changed" -eq 1 ]; then systemctl restart "$TIMER_UNIT"; else systemctl start "$TIMER_UNIT"; fi
 echo "timer $TIMER_UNIT: $(systemctl is-active "$TIMER_UNIT"), next $(systemctl show -p NextElapseUSecRealtime --value "$TIMER_UNIT")" >&2
-newest="$(find "$SNAPSHOT_DIR" -maxdepth 1 -name '*.json' -printf '%f\n' 2>/dev/null | sort | tail -n 1)"
+newest=""
+if [ -d "$SNAPSHOT_DIR" ]; then
+  newest="$(find "$SNAPSHOT_DIR" -maxdepth 1 -name '*.json' -printf '%f\n' | sort | tail -n 1)"
+fi
 if [ -n "$newest" ]; then jq -c . "$SNAPSHOT_DIR/$newest"; else echo '{}'; fi
 `);

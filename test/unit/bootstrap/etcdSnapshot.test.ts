@@ -194,3 +194,88 @@ echo '{"hash":2868936294,"revision":42,"totalKey":50,"totalSize":24576,"version"
     expect(fs.existsSync(path.join(root, "rclone.calls"))).toBe(false);
   });
 });
+
+describe("the install step, run with stand-ins for systemctl, systemd-analyze and rclone", () => {
+  let root: string;
+  let fakebin: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "pkh-snapshot-install-"));
+    fakebin = path.join(root, "fakebin");
+    fs.mkdirSync(fakebin);
+    fs.writeFileSync(path.join(fakebin, "systemctl"), `#!/bin/bash\necho "$*" >> "${root}/systemctl.calls"\n[ "$1" = is-active ] && echo active\nexit 0\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(fakebin, "systemd-analyze"),
+      `#!/bin/bash\n[ "$2" = hourly ] && { echo "Next elapse: soon"; exit 0; }\necho "Failed to parse calendar specification '$2': Invalid argument" >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const program = etcdSnapshotProgram(options);
+  function install(schedule: string, upload: boolean, stdin = "", withRclone = true) {
+    if (withRclone) fs.writeFileSync(path.join(fakebin, "rclone"), "#!/bin/sh\n", { mode: 0o755 });
+    const script = sandboxed(
+      etcdBackupInstallScript({ program, units: etcdBackupUnits({ schedule }), schedule, upload, directory: options.directory }),
+      root,
+    ).replace("if [ ! -d /run/systemd/system ]; then", "if false; then");
+    // Without rclone: a PATH of only the tools the step uses (this machine may have rclone installed).
+    const tools = path.join(root, "tools");
+    if (!withRclone && !fs.existsSync(tools)) {
+      fs.mkdirSync(tools);
+      for (const tool of ["bash", "mkdir", "mktemp", "cat", "chmod", "cmp", "stat", "mv", "base64", "rm", "dirname", "hostname", "find", "sort", "tail", "jq", "tr", "printf"]) {
+        const found = spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+        if (found.startsWith("/")) fs.symlinkSync(found, path.join(tools, tool));
+      }
+    }
+    const env = { ...process.env, PATH: withRclone ? `${fakebin}:${process.env.PATH}` : `${fakebin}:${tools}` };
+    const result = spawnSync("bash", ["-c", script], { input: stdin, encoding: "utf8", timeout: 20_000, env });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  const calls = () => fs.readFileSync(path.join(root, "systemctl.calls"), "utf8").trim().split("\n");
+
+  test("first install (no snapshot yet): program, units and rclone configuration written with their modes, timer enabled and started, `{}` reported", () => {
+    const result = install("hourly", true, "[backup]\ntype = sftp\n");
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim().split("\n").pop()).toBe("{}");
+    const at = (file: string) => path.join(root, file);
+    expect(fs.readFileSync(at("usr/local/sbin/pulumi-k8s-ha-etcd-snapshot"), "utf8")).toBe(program);
+    expect(fs.statSync(at("usr/local/sbin/pulumi-k8s-ha-etcd-snapshot")).mode & 0o777).toBe(0o700);
+    expect(fs.readFileSync(at("etc/systemd/system/pulumi-k8s-ha-etcd-snapshot.timer"), "utf8")).toContain("OnCalendar=hourly");
+    expect(fs.statSync(at("etc/systemd/system/pulumi-k8s-ha-etcd-snapshot.service")).mode & 0o777).toBe(0o644);
+    expect(fs.readFileSync(at("etc/pulumi-k8s-ha/rclone.conf"), "utf8")).toBe("[backup]\ntype = sftp\n");
+    expect(fs.statSync(at("etc/pulumi-k8s-ha/rclone.conf")).mode & 0o777).toBe(0o600);
+    expect(calls().slice(0, 3)).toEqual(["daemon-reload", "enable pulumi-k8s-ha-etcd-snapshot.timer", "restart pulumi-k8s-ha-etcd-snapshot.timer"]);
+  });
+
+  test("a re-run with nothing changed writes nothing and only makes sure the timer runs; the newest snapshot's metadata is reported", () => {
+    expect(install("hourly", false).status).toBe(0);
+    fs.rmSync(path.join(root, "systemctl.calls"));
+    fs.mkdirSync(path.join(root, options.directory.slice(1)), { recursive: true });
+    fs.writeFileSync(path.join(root, options.directory.slice(1), "prod-cp-1-20260101T000000Z.json"), '{"revision": 7}\n');
+    fs.writeFileSync(path.join(root, options.directory.slice(1), "prod-cp-1-20260102T000000Z.json"), '{"revision": 9}\n');
+    const result = install("hourly", false);
+    expect(result.status).toBe(0);
+    expect(result.stdout).not.toContain("wrote ");
+    expect(JSON.parse(result.stdout.trim().split("\n").pop()!)).toEqual({ revision: 9 });
+    expect(calls().slice(0, 2)).toEqual(["enable pulumi-k8s-ha-etcd-snapshot.timer", "start pulumi-k8s-ha-etcd-snapshot.timer"]);
+  });
+
+  test("without an upload an old rclone configuration is removed", () => {
+    expect(install("hourly", true, "[backup]\n").status).toBe(0);
+    expect(install("hourly", false).status).toBe(0);
+    expect(fs.existsSync(path.join(root, "etc/pulumi-k8s-ha/rclone.conf"))).toBe(false);
+  });
+
+  test("a schedule systemd does not understand fails the step before anything is written, naming the argument", () => {
+    const result = install("every tuesday", false);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("etcdBackup.schedule: systemd does not understand OnCalendar=every tuesday (Failed to parse calendar specification");
+    expect(fs.existsSync(path.join(root, "usr/local/sbin/pulumi-k8s-ha-etcd-snapshot"))).toBe(false);
+  });
+
+  test("an upload without rclone on the machine fails the step, naming the package", () => {
+    const result = install("hourly", true, "[backup]\n", false);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("etcdBackup.rcloneRemote: rclone is not installed on");
+  });
+});
