@@ -99,8 +99,9 @@ export interface KubeadmControlPlaneArgs {
    */
   etcdBackup?: EtcdBackupArgs;
   /**
-   * Restore stacked etcd from a snapshot in this update, see {@link EtcdRestoreArgs}: an explicit operation, never
-   * part of an ordinary change. Remove it once the restore is done. Not yet available with external etcd.
+   * Restore etcd from a snapshot in this update, see {@link EtcdRestoreArgs}: an explicit operation, never part of an
+   * ordinary change. Remove it once the restore is done. With external etcd the tier's machines are restored (the
+   * `externalEtcd` must carry its `hosts`, as an {@link EtcdCluster} does; members run the library's systemd unit).
    * @default none (no restore)
    */
   etcdRestore?: EtcdRestoreArgs;
@@ -122,4 +123,6 @@ export interface EtcdClusterOutputs {
   readonly quorumPlan: QuorumPlan;
   /** Every member by name and client URL, as the quorum gate checks them. */
   readonly gateMembers: pulumi.Output<GateMember[]>;
+  /** The members' machines (an {@link EtcdCluster} has them): needed for `etcdRestore` with external etcd. @default none */
+  readonly hosts?: ClusterHost[];
 }

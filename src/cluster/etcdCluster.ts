@@ -23,6 +23,7 @@ import { etcdBackupSteps } from "./etcdBackup";
 import { hostCommand } from "./hostCommand";
 import { parseGateObservation } from "./observation";
 import type { QuorumReport } from "./quorumReport";
+import type { ClusterHost } from "./types";
 import { validateEtcdClusterArgs } from "./validateArgs";
 
 /**
@@ -47,6 +48,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
   readonly gateMembers: pulumi.Output<GateMember[]>;
   /** What the plan promised and what the gate observed. */
   readonly quorum: pulumi.Output<QuorumReport>;
+  /** The members' machines, in plan order. */
+  readonly hosts: ClusterHost[];
   /** Scheduled snapshots (`etcdBackup`): settings and the newest snapshot per member; undefined without them. */
   readonly etcdBackup: pulumi.Output<EtcdBackupReport | undefined>;
 
@@ -54,6 +57,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     const { settings, quorumPlan, backup } = validateEtcdClusterArgs(name, args);
     super("pulumi-k8s-ha:cluster:EtcdCluster", name, {}, opts);
     this.quorumPlan = quorumPlan;
+    this.hosts = args.hosts;
     const readyMinutes = args.hostReadyTimeoutMinutes ?? defaults.hostReadyTimeoutMinutes;
     const gateSeconds = args.gateTimeoutSeconds ?? defaults.etcdGateTimeoutSeconds;
 

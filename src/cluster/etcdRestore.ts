@@ -27,6 +27,14 @@ export interface EtcdRestoreStepsArgs {
   controlPlanes: ClusterHost[];
   /** Credentials of the control-plane gate (etcd client certificate on the control planes). */
   controlPlaneCredentials: SnapshotCredentials;
+  /** The etcd members to restore: the control planes themselves with stacked etcd, the etcd tier otherwise. */
+  members: ClusterHost[];
+  /** How etcd runs on the members: kubeadm's static pod (`stacked-etcd`) or the tier's systemd unit (`etcd-unit`). */
+  memberTarget: "stacked-etcd" | "etcd-unit";
+  /** Credentials of the etcd gate, on the first member. */
+  memberCredentials: SnapshotCredentials;
+  /** etcd's data directory on the members. */
+  dataDir: string;
   /** `https://<lb>:<port>/readyz` for the final gate. */
   readyzUrl: pulumi.Input<string>;
   /** Node names by machine host name (the gates' Lease report). */
@@ -47,21 +55,22 @@ const STOP_SECONDS = 120;
 const START_SECONDS = 300;
 
 /**
- * The restore of stacked etcd (members on the control planes), as steps in waves, each wave waiting for the whole
- * previous one: inbox + copy + verify on every member (a bad snapshot stops the restore here, with nothing stopped),
- * stop every kube-apiserver, stop every etcd, restore every member and start it, an etcd quorum gate, API servers
- * back with controller-manager, scheduler and kubelet restarted, then the final gate. The steps ignore later changes
- * of their inputs (`ignoreChanges`): only a new snapshot (its sha256 is the trigger) runs them again.
+ * The restore of etcd, as steps in waves, each wave waiting for the whole previous one: inbox + copy + verify on every
+ * member (a bad snapshot stops the restore here, with nothing stopped), stop every kube-apiserver, stop every etcd
+ * member, restore every member and start it, an etcd quorum gate, API servers back with controller-manager, scheduler
+ * and kubelet restarted, then the final gate. With stacked etcd the members are the control planes; with external
+ * etcd the tier's machines (systemd unit). The steps ignore later changes of their inputs (`ignoreChanges`): only a
+ * new snapshot (its sha256 is the trigger) runs them again.
  */
-export function stackedEtcdRestoreSteps(name: string, args: EtcdRestoreStepsArgs, parent: pulumi.Resource): EtcdRestoreSteps {
-  const { restore, controlPlanes: hosts } = args;
+export function etcdRestoreSteps(name: string, args: EtcdRestoreStepsArgs, parent: pulumi.Resource): EtcdRestoreSteps {
+  const { restore, controlPlanes, members } = args;
   const sha = restore.sha256;
   const once = { triggers: [sha], ignoreChanges: ["create", "stdin", "connection"] };
-  const wave = (label: string, after: pulumi.Resource[], script: (host: ClusterHost, index: number) => pulumi.Input<string>, minutes: number): remote.Command[] =>
-    hosts.map((host, index) => hostCommand(`${name}-${host.name}-restore-${label}`, host, { script: script(host, index), dependsOn: after, timeoutMinutes: minutes, ...once }, parent));
+  const step = (host: ClusterHost, label: string, script: pulumi.Input<string>, after: pulumi.Resource[], minutes: number): remote.Command =>
+    hostCommand(`${name}-${host.name}-restore-${label}`, host, { script, dependsOn: after, timeoutMinutes: minutes, ...once }, parent);
 
-  const inbox = wave("inbox", args.dependsOn, () => etcdRestoreInboxScript(), 5);
-  const copies = hosts.map(
+  const inbox = members.map((host) => step(host, "inbox", etcdRestoreInboxScript(), args.dependsOn, 5));
+  const copies = members.map(
     (host, index) =>
       new remote.CopyToRemote(
         `${name}-${host.name}-restore-copy`,
@@ -74,45 +83,47 @@ export function stackedEtcdRestoreSteps(name: string, args: EtcdRestoreStepsArgs
         { parent, dependsOn: [inbox[index]], deletedWith: host.machine, ignoreChanges: ["source", "connection"] },
       ),
   );
-  const verified = hosts.map((host, index) =>
-    hostCommand(`${name}-${host.name}-restore-verify`, host, { script: etcdRestoreVerifyScript({ sha256: sha }), dependsOn: [copies[index]], timeoutMinutes: 15, ...once }, parent),
-  );
-  const apiStopped = wave("stop-apiserver", verified, () => etcdRestoreStopScript({ sha256: sha, target: "kube-apiserver", timeoutSeconds: STOP_SECONDS }), 5);
-  const etcdStopped = wave("stop-etcd", apiStopped, () => etcdRestoreStopScript({ sha256: sha, target: "stacked-etcd", timeoutSeconds: STOP_SECONDS }), 5);
-  const addresses = pulumi.all(hosts.map((host) => pulumi.output(host.privateAddress)));
+  const unit = args.memberTarget === "etcd-unit";
+  const verified = members.map((host, index) => step(host, "verify", etcdRestoreVerifyScript({ sha256: sha, requireEtcdUnit: unit }), [copies[index]], 15));
+  const apiStopped = controlPlanes.map((host) => step(host, "stop-apiserver", etcdRestoreStopScript({ sha256: sha, target: "kube-apiserver", timeoutSeconds: STOP_SECONDS }), verified, 5));
+  const etcdStopped = members.map((host) => step(host, "stop-etcd", etcdRestoreStopScript({ sha256: sha, target: args.memberTarget, timeoutSeconds: STOP_SECONDS }), apiStopped, 5));
+  const addresses = pulumi.all(members.map((host) => pulumi.output(host.privateAddress)));
   const token = restoredClusterToken(args.clusterName, sha);
-  const restored = wave(
-    "data",
-    etcdStopped,
-    (host, index) =>
+  const restored = members.map((host, index) =>
+    step(
+      host,
+      "data",
       addresses.apply((list) =>
         etcdRestoreDataScript({
           sha256: sha,
           memberName: host.name,
           peerUrl: etcdPeerUrl(list[index]),
-          initialCluster: hosts.map((h, i) => `${h.name}=${etcdPeerUrl(list[i])}`).join(","),
+          initialCluster: members.map((h, i) => `${h.name}=${etcdPeerUrl(list[i])}`).join(","),
           clusterToken: token,
+          dataDir: args.dataDir,
           bumpRevision: restore.bumpRevision,
-          target: "stacked-etcd",
+          target: args.memberTarget,
         }),
       ),
-    15,
+      etcdStopped,
+      15,
+    ),
   );
-  const members = addresses.apply((list) => hosts.map((host, i) => ({ name: host.name, endpoint: etcdClientUrl(list[i]) })));
-  const gate = (label: string, after: pulumi.Resource[], api: boolean): remote.Command =>
+  const gateMembers = addresses.apply((list) => members.map((host, i) => ({ name: host.name, endpoint: etcdClientUrl(list[i]) })));
+  const gate = (label: string, on: ClusterHost, credentials: SnapshotCredentials, after: pulumi.Resource[], api: boolean): remote.Command =>
     hostCommand(
       `${name}-restore-${label}`,
-      hosts[0],
+      on,
       {
-        script: pulumi.all([members, args.readyzUrl, args.nodeNamesByHostname]).apply(([list, url, names]) =>
+        script: pulumi.all([gateMembers, args.readyzUrl, args.nodeNamesByHostname]).apply(([list, url, names]) =>
           quorumGateScript({
             members: list,
             minHealthy: list.length,
-            ...args.controlPlaneCredentials,
+            ...credentials,
             timeoutSeconds: args.gateTimeoutSeconds,
             intervalSeconds: defaults.gateIntervalSeconds,
             readyzUrl: api ? url : "",
-            expectedReadyNodes: api ? hosts.length : 0,
+            expectedReadyNodes: api ? controlPlanes.length : 0,
             nodeNamesByHostname: names,
             exactMemberCount: true,
           }),
@@ -123,8 +134,8 @@ export function stackedEtcdRestoreSteps(name: string, args: EtcdRestoreStepsArgs
       },
       parent,
     );
-  const etcdGate = gate("etcd-gate", restored, false);
-  const started = wave("start", [etcdGate], () => etcdRestoreStartScript({ sha256: sha, timeoutSeconds: START_SECONDS }), 10);
-  const ready = gate("gate", started, true);
+  const etcdGate = gate("etcd-gate", members[0], args.memberCredentials, restored, false);
+  const started = controlPlanes.map((host) => step(host, "start", etcdRestoreStartScript({ sha256: sha, timeoutSeconds: START_SECONDS }), [etcdGate], 10));
+  const ready = gate("gate", controlPlanes[0], args.controlPlaneCredentials, started, true);
   return { ready, observed: ready.stdout.apply(parseGateObservation) };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as remote from "@pulumi/command/remote";
-import { etcdClientUrl } from "../bootstrap/etcdConfig";
+import { ETCD_DATA_DIR, etcdClientUrl } from "../bootstrap/etcdConfig";
 import { BundledFile, renderFileBundle } from "../bootstrap/fileBundle";
 import {
   EXTERNAL_ETCD_CA_FILE,
@@ -8,6 +8,7 @@ import {
   EXTERNAL_ETCD_KEY_FILE,
   renderKubeadmInitConfig,
   renderKubeadmJoinConfig,
+  STACKED_ETCD_DATA_DIR,
 } from "../bootstrap/kubeadmConfig";
 import { paths } from "../bootstrap/paths";
 import {
@@ -30,7 +31,7 @@ import type { EtcdClusterOutputs, KubeadmControlPlaneArgs } from "./args";
 import type { EtcdBackupReport } from "./backupArgs";
 import { defaults, gateCredentials } from "./constants";
 import { etcdBackupSteps } from "./etcdBackup";
-import { stackedEtcdRestoreSteps } from "./etcdRestore";
+import { etcdRestoreSteps } from "./etcdRestore";
 import { hostCommand } from "./hostCommand";
 import { parseGateObservation } from "./observation";
 import type { GateObservation, QuorumReport } from "./quorumReport";
@@ -265,13 +266,19 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         ).report
       : pulumi.output(undefined);
     if (restore) {
-      const restored = stackedEtcdRestoreSteps(
+      // With external etcd the members are the tier's machines (its systemd unit); the control planes only stop and
+      // start their API servers around the restore.
+      const restored = etcdRestoreSteps(
         name,
         {
           clusterName: settings.clusterName,
           restore,
           controlPlanes: hosts,
-          controlPlaneCredentials: gateCredentials.stackedControlPlane,
+          controlPlaneCredentials: external ? gateCredentials.externalControlPlane : gateCredentials.stackedControlPlane,
+          members: external ? (args.externalEtcd!.hosts as ClusterHost[]) : hosts,
+          memberTarget: external ? "etcd-unit" : "stacked-etcd",
+          memberCredentials: external ? gateCredentials.etcdMember : gateCredentials.stackedControlPlane,
+          dataDir: external ? ETCD_DATA_DIR : STACKED_ETCD_DATA_DIR,
           readyzUrl,
           nodeNamesByHostname,
           gateTimeoutSeconds: gateSeconds,

@@ -61,7 +61,12 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireNodeQuirks(context, args);
   requireArgument(!external || args.etcdBackup === undefined, context, "etcdBackup", "takes snapshots on the etcd voters: with external etcd give etcdBackup to the EtcdCluster.");
-  requireArgument(!external || args.etcdRestore === undefined, context, "etcdRestore", "is not available with external etcd yet (stacked etcd only). Restore the external tier by hand (see the README's restore procedure).");
+  requireArgument(
+    !external || args.etcdRestore === undefined || (Array.isArray(args.externalEtcd?.hosts) && args.externalEtcd!.hosts.length > 0),
+    context,
+    "etcdRestore",
+    "with external etcd needs the tier's machines: pass an EtcdCluster (or outputs with hosts) as externalEtcd.",
+  );
   const backup = validateEtcdBackupArgs(context, args.etcdBackup);
   const restore = validateEtcdRestoreArgs(context, args.etcdRestore);
   const quorumPlan = external

@@ -110,8 +110,9 @@ export interface HostsControlPlaneArgs {
    */
   etcdBackup?: EtcdBackupArgs;
   /**
-   * Restore etcd from a snapshot in this update (stacked etcd), see {@link EtcdRestoreArgs}: explicit, confirmed by
-   * the snapshot's sha256, never part of an ordinary change. Remove it once the restore is done.
+   * Restore etcd from a snapshot in this update (the control planes with stacked etcd, `etcdHosts` with external
+   * etcd, which need systemd), see {@link EtcdRestoreArgs}: explicit, confirmed by the snapshot's sha256, never part
+   * of an ordinary change. Remove it once the restore is done.
    * @default none (no restore)
    */
   etcdRestore?: EtcdRestoreArgs;

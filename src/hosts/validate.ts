@@ -158,7 +158,6 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   );
 
   validateEtcdBackupArgs(context, args.etcdBackup);
-  requireArgument(!external || args.etcdRestore === undefined, context, "etcdRestore", "is not available with external etcd yet (stacked etcd only). Restore the external tier by hand (see the README's restore procedure).");
   validateEtcdRestoreArgs(context, args.etcdRestore);
 
   const voterField = external ? "etcdHosts" : "controlPlaneHosts";

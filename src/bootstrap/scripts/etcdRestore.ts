@@ -73,6 +73,11 @@ release() {
 export interface EtcdRestoreVerifyOptions {
   /** sha256 the snapshot file must have (the confirmation the user gave). */
   sha256: string;
+  /**
+   * The member runs etcd as the library's systemd unit (external tier): refuse a machine without systemd or without
+   * the unit here, before anything is stopped (the later steps stop and start that unit). @default false
+   */
+  requireEtcdUnit?: boolean;
 }
 
 /**
@@ -89,6 +94,8 @@ export function etcdRestoreVerifyScript(options: EtcdRestoreVerifyOptions): stri
     {
       SHA256: options.sha256,
       STEP: "verify",
+      REQUIRE_ETCD_UNIT: options.requireEtcdUnit ?? false,
+      ETCD_UNIT_FILE: paths.etcdUnitFile,
       INBOX_FILE: restoreInboxFile(options.sha256),
       STATE_DIR: etcdRestorePaths.stateDir,
       MANIFESTS_DIR: etcdRestorePaths.manifestsDir,
@@ -105,6 +112,9 @@ refuse() {
   echo "etcd restore refused on $(hostname): $1. Nothing was stopped." >&2
   exit 1
 }
+if [ "$REQUIRE_ETCD_UNIT" = true ] && { [ ! -d /run/systemd/system ] || [ ! -f "$ETCD_UNIT_FILE" ]; }; then
+  refuse "etcd does not run as the unit $ETCD_UNIT_FILE under systemd here; restore this member by hand"
+fi
 source="$INBOX_FILE"
 [ -f "$source" ] || source="$staged"
 [ -f "$source" ] || refuse "the snapshot was not copied to $INBOX_FILE"
@@ -234,6 +244,7 @@ elif [ "$(crictl_running etcd)" -gt 0 ] || [ -f "$MANIFESTS_DIR/etcd.yaml" ]; th
   echo "etcd still runs (or its manifest is back) on $(hostname): refusing to replace its data" >&2
   exit 1
 fi
+aside=""
 if [ -e "$DATA_DIR" ]; then
   aside="$DATA_DIR.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
   mv "$DATA_DIR" "$aside"
@@ -248,6 +259,8 @@ if ! out="$("$ETCDUTL" snapshot restore "$staged" --data-dir "$DATA_DIR" --name 
   exit 1
 fi
 chmod 0700 "$DATA_DIR"
+# Owned like the directory it replaces (a unit may run etcd as its own user).
+if [ -n "@{aside:-}" ]; then chown -R --reference="$aside" "$DATA_DIR"; fi
 if [ "$TARGET" = etcd-unit ]; then
   systemctl start --no-block "$ETCD_UNIT"
 else

@@ -142,9 +142,10 @@ exit 0
       ["no file copied", () => undefined, "the snapshot was not copied to"],
       ["a file etcdutl cannot read", () => { putInbox(); fs.writeFileSync(path.join(root, "status.fail"), ""); }, "etcdutl cannot read the snapshot: Error: invalid database"],
       ["a file that fails etcd's integrity hash", () => { putInbox(); fs.writeFileSync(path.join(root, "restore.fail"), ""); }, "the snapshot fails etcd's integrity check: Error: expected sha256"],
-    ])("%s is refused, nothing stopped", (_label, arrange, reason) => {
+      ["a member without the etcd unit (external tier)", () => putInbox(), "etcd does not run as the unit", true],
+    ])("%s is refused, nothing stopped", (_label, arrange, reason, requireEtcdUnit = false) => {
       arrange();
-      const result = run(etcdRestoreVerifyScript({ sha256: SHA }));
+      const result = run(etcdRestoreVerifyScript({ sha256: SHA, requireEtcdUnit }));
       expect(result.status).toBe(1);
       expect(result.stderr).toContain(`etcd restore refused on ${os.hostname()}: ${reason}`);
       expect(result.stderr).toContain("Nothing was stopped.");
@@ -217,6 +218,15 @@ exit 0
       const again = run(etcdRestoreDataScript(dataOptions));
       expect(again.status).toBe(0);
       expect(calls("etcdutl").filter((c) => c.startsWith("snapshot restore"))).toHaveLength(1);
+    });
+
+    test("the restored directory is owned like the one it replaces (external etcd: the unit's user)", () => {
+      stage();
+      fs.chownSync(path.join(root, "var/lib/etcd"), 4321, 4321);
+      expect(run(etcdRestoreDataScript({ ...dataOptions, target: "etcd-unit" })).status).toBe(0);
+      const restored = fs.statSync(path.join(root, "var/lib/etcd/member/snap"));
+      expect([restored.uid, restored.gid]).toEqual([4321, 4321]);
+      expect(calls("systemctl")).toEqual(["is-active --quiet pulumi-k8s-ha-etcd.service", "start --no-block pulumi-k8s-ha-etcd.service"]);
     });
 
     test("refused while etcd's manifest is in place (etcd may run): the data is untouched", () => {

@@ -50,12 +50,6 @@ describe("validation: ArgumentError naming the field, before anything registers"
     ["confirmation not a sha256", () => ({ etcdRestore: { snapshotFile, confirmSha256: "yes" } }), "etcdRestore.confirmSha256", `"yes" is not a sha256. Give the snapshot's sha256`],
     ["confirmation of another file", () => ({ etcdRestore: { snapshotFile, confirmSha256: "0".repeat(64) } }), "etcdRestore.confirmSha256", () => `does not match ${snapshotFile} (its sha256 is ${snapshotSha}): wrong or damaged snapshot file. Nothing was changed.`],
     ["no revision bump", () => ({ etcdRestore: { snapshotFile, confirmSha256: snapshotSha, bumpRevision: 0 } }), "etcdRestore.bumpRevision", "0 must be a positive whole number (e.g. 1000000000)."],
-    [
-      "restore with external etcd",
-      () => ({ etcdTopology: "external", etcdHosts: hostSpecs("etcd", 3, 3), etcdRestore: { snapshotFile, confirmSha256: snapshotSha } }),
-      "etcdRestore",
-      "is not available with external etcd yet (stacked etcd only).",
-    ],
   ];
   test.each(cases)("%s", (_label, overrides, field, message) => {
     let error: unknown;
@@ -151,6 +145,30 @@ describe("restore (stacked etcd)", () => {
     expect(copy.inputs.remotePath).toBe(`/var/lib/pulumi-k8s-ha/restore-inbox/${snapshotSha}.db`);
     expect(isSecretInput(copy.inputs.connection)).toBe(true);
     expect(await outputValue(cluster.etcdRestore)).toMatchObject({ ok: true });
+  });
+
+  test("external etcd: the tier's machines are verified, stopped (their unit), restored and gated; the control planes only stop and start their API servers", async () => {
+    const cluster = new hosts.HostsControlPlane("rx", validArgs({ etcdTopology: "external", etcdHosts: hostSpecs("etcd", 3, 3), etcdRestore: { snapshotFile, confirmSha256: snapshotSha } }));
+    expect(await outputValue(cluster.etcdRestore)).toMatchObject({ ok: true });
+    const names = commands().map((c) => c.name).filter((n) => n.includes("-restore-")).sort();
+    const etcdSteps = ["inbox", "verify", "stop-etcd", "data"].flatMap((label) => [0, 1, 2].map((i) => `rx-control-plane-etcd-${i}-restore-${label}`));
+    const cpSteps = ["stop-apiserver", "start"].flatMap((label) => [0, 1, 2].map((i) => `rx-control-plane-cp-${i}-restore-${label}`));
+    expect(names).toEqual([...etcdSteps, ...cpSteps, "rx-control-plane-restore-etcd-gate", "rx-control-plane-restore-gate"].sort());
+    expect(ofType(registrations, "command:remote:CopyToRemote").map((r) => r.name).sort()).toEqual([0, 1, 2].map((i) => `rx-control-plane-etcd-${i}-restore-copy`));
+    const verify = scriptOf("rx-control-plane-etcd-1-restore-verify");
+    expect(verify).toContain("readonly REQUIRE_ETCD_UNIT='true'");
+    expect(scriptOf("rx-control-plane-etcd-1-restore-stop-etcd")).toContain("readonly TARGET='etcd-unit'");
+    const data = scriptOf("rx-control-plane-etcd-1-restore-data");
+    expect(data).toContain("readonly TARGET='etcd-unit'");
+    expect(data).toContain("readonly DATA_DIR='/var/lib/etcd/data'");
+    expect(data).toContain("readonly INITIAL_CLUSTER='etcd-0=https://192.168.3.10:2380,etcd-1=https://192.168.3.11:2380,etcd-2=https://192.168.3.12:2380'");
+    // the etcd gate runs on the tier with a member's certificate, the final gate on the first control plane with kube-apiserver's
+    expect(scriptOf("rx-control-plane-restore-etcd-gate")).toContain("readonly CERT_FILE='/etc/etcd/pki/server.crt'");
+    expect(scriptOf("rx-control-plane-restore-gate")).toContain("readonly CERT_FILE='/etc/kubernetes/pki/apiserver-etcd-client.crt'");
+    const stopsDone = Math.max(...[0, 1, 2].map((i) => named(registrations, `rx-control-plane-cp-${i}-restore-stop-apiserver`).resolved!));
+    for (const i of [0, 1, 2]) expect(named(registrations, `rx-control-plane-etcd-${i}-restore-stop-etcd`).arrived).toBeGreaterThan(stopsDone);
+    const verifiedAll = Math.max(...[0, 1, 2].map((i) => named(registrations, `rx-control-plane-etcd-${i}-restore-verify`).resolved!));
+    for (const i of [0, 1, 2]) expect(named(registrations, `rx-control-plane-cp-${i}-restore-stop-apiserver`).arrived).toBeGreaterThan(verifiedAll);
   });
 
   test("every member is restored from the same snapshot into one new cluster: same initial cluster and new token everywhere, its own name and peer URL, revision bumped", async () => {
