@@ -105,6 +105,13 @@ export interface KubeadmControlPlaneArgs {
    * @default none (no restore)
    */
   etcdRestore?: EtcdRestoreArgs;
+  /**
+   * Read, after the final gate, when each control plane's certificates expire (the earliest of kubeadm's one-year leaf
+   * certificates, the earliest CA, admin.conf's client certificate) into the `certificateExpiry` output, and warn when
+   * any has fewer than 30 days left. One read-only step per control plane, after the final gate.
+   * @default false
+   */
+  reportCertificateExpiry?: boolean;
 }
 
 /** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */

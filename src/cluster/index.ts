@@ -8,3 +8,4 @@ export { parseGateObservation } from "./observation";
 export { defaults as componentDefaults } from "./constants";
 export * from "./validateArgs";
 export * from "./backupArgs";
+export * from "./certificateExpiry";

@@ -30,6 +30,7 @@ import { createBootstrapToken } from "../pki/bootstrapToken";
 import type { EtcdClusterOutputs, KubeadmControlPlaneArgs } from "./args";
 import type { EtcdBackupReport } from "./backupArgs";
 import { defaults, gateCredentials } from "./constants";
+import { certificateExpirySteps, CertificateExpiryReport } from "./certificateExpiry";
 import { etcdBackupSteps } from "./etcdBackup";
 import { etcdRestoreSteps } from "./etcdRestore";
 import { hostCommand } from "./hostCommand";
@@ -74,6 +75,12 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
   readonly etcdBackup: pulumi.Output<EtcdBackupReport | undefined>;
   /** The restore's final gate observation when `etcdRestore` is set; undefined otherwise. */
   readonly etcdRestore: pulumi.Output<GateObservation | undefined>;
+  /**
+   * With `reportCertificateExpiry`: per control plane, when its certificates expire (earliest kubeadm leaf
+   * certificate, earliest CA, admin.conf), as read after the final gate; fewer than 30 days left is logged as a
+   * warning. Undefined otherwise.
+   */
+  readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
 
   constructor(name: string, args: KubeadmControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     const { settings, external, quorumPlan, backup, restore } = validateKubeadmControlPlaneArgs(name, args);
@@ -265,6 +272,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
           this,
         ).report
       : pulumi.output(undefined);
+    this.certificateExpiry = args.reportCertificateExpiry ? certificateExpirySteps(name, hosts, [bringUp], this) : pulumi.output(undefined);
     if (restore) {
       // With external etcd the members are the tier's machines (its systemd unit); the control planes only stop and
       // start their API servers around the restore.
@@ -309,6 +317,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       quorum: this.quorum,
       etcdBackup: this.etcdBackup,
       etcdRestore: this.etcdRestore,
+      certificateExpiry: this.certificateExpiry,
     });
   }
 }

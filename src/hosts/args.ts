@@ -116,6 +116,8 @@ export interface HostsControlPlaneArgs {
    * @default none (no restore)
    */
   etcdRestore?: EtcdRestoreArgs;
+  /** Report when each control plane's certificates expire (output `certificateExpiry`, a warning under 30 days left). See {@link KubeadmControlPlaneArgs.reportCertificateExpiry}. @default false */
+  reportCertificateExpiry?: boolean;
 }
 
 /** One server behind {@link ApiLoadBalancer}. */

@@ -6,6 +6,7 @@ import { EtcdCluster } from "../cluster/etcdCluster";
 import { hostCommand } from "../cluster/hostCommand";
 import { ClusterNode, KubeadmControlPlane } from "../cluster/kubeadmControlPlane";
 import type { EtcdBackupReport } from "../cluster/backupArgs";
+import type { CertificateExpiryReport } from "../cluster/certificateExpiry";
 import type { GateObservation, QuorumReport } from "../cluster/quorumReport";
 import type { ClusterHost } from "../cluster/types";
 import type { NodeRole, TopologyPlan } from "../topology/types";
@@ -43,6 +44,8 @@ export class HostsControlPlane extends pulumi.ComponentResource {
   readonly etcdBackup: pulumi.Output<EtcdBackupReport | undefined>;
   /** The restore's final gate observation while `etcdRestore` is set; undefined otherwise. */
   readonly etcdRestore: pulumi.Output<GateObservation | undefined>;
+  /** With `reportCertificateExpiry`, per control plane: earliest leaf certificate, earliest CA and admin.conf expiry (warning under 30 days). */
+  readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
 
   /**
    * @param name unique name of the component; children are named `${name}-...`
@@ -123,6 +126,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
         kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
         etcdBackup: externalEtcd ? undefined : args.etcdBackup,
         etcdRestore: args.etcdRestore,
+        reportCertificateExpiry: args.reportCertificateExpiry,
       },
       { parent: this },
     );
@@ -139,6 +143,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
     this.plan = pulumi.output(plan);
     this.etcdBackup = externalEtcd ? externalEtcd.etcdBackup : controlPlane.etcdBackup;
     this.etcdRestore = controlPlane.etcdRestore;
+    this.certificateExpiry = controlPlane.certificateExpiry;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       apiServerEndpoint: this.apiServerEndpoint,
@@ -149,6 +154,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
       plan: this.plan,
       etcdBackup: this.etcdBackup,
       etcdRestore: this.etcdRestore,
+      certificateExpiry: this.certificateExpiry,
     });
   }
 }

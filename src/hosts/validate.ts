@@ -158,6 +158,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   );
 
   validateEtcdBackupArgs(context, args.etcdBackup);
+  requireArgument(args.reportCertificateExpiry === undefined || typeof args.reportCertificateExpiry === "boolean", context, "reportCertificateExpiry", `${JSON.stringify(args.reportCertificateExpiry)} is not a boolean. Use true or false.`);
   validateEtcdRestoreArgs(context, args.etcdRestore);
 
   const voterField = external ? "etcdHosts" : "controlPlaneHosts";

@@ -11,3 +11,4 @@ export * from "./prepareHost";
 export * from "./etcdMembership";
 export * from "./etcdSnapshot";
 export * from "./etcdRestore";
+export * from "./certificateExpiry";
