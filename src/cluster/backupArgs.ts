@@ -42,9 +42,8 @@ export interface EtcdBackupArgs {
  * on every member; every member is restored from the same snapshot into a new cluster (new cluster token,
  * `--bump-revision` + `--mark-compacted`), the old data directory kept beside it; etcd starts and a gate waits for
  * quorum; the API servers start again and kube-controller-manager, kube-scheduler and kubelet are restarted; a
- * final gate checks the whole control plane. Each step records that it ran for this snapshot: running the same
- * restore again does nothing, and the steps ignore later changes of the program (only a new `confirmSha256`
- * starts a new restore).
+ * final gate checks the whole control plane. Each step records on its machine that it ran for this snapshot: running
+ * the same restore again does nothing; only a new `confirmSha256` restores again.
  */
 export interface EtcdRestoreArgs {
   /**

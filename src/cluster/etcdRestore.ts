@@ -59,13 +59,15 @@ const START_SECONDS = 300;
  * member (a bad snapshot stops the restore here, with nothing stopped), stop every kube-apiserver, stop every etcd
  * member, restore every member and start it, an etcd quorum gate, API servers back with controller-manager, scheduler
  * and kubelet restarted, then the final gate. With stacked etcd the members are the control planes; with external
- * etcd the tier's machines (systemd unit). The steps ignore later changes of their inputs (`ignoreChanges`): only a
- * new snapshot (its sha256 is the trigger) runs them again.
+ * etcd the tier's machines (systemd unit). A new snapshot (its sha256 is the steps' trigger) replaces the steps and
+ * restores again; a step that runs again for the same snapshot (a later change of the program updates it) finds its
+ * record on the machine and does nothing. No `ignoreChanges`: a replacement would be created from the old inputs, i.e.
+ * the previous snapshot's scripts.
  */
 export function etcdRestoreSteps(name: string, args: EtcdRestoreStepsArgs, parent: pulumi.Resource): EtcdRestoreSteps {
   const { restore, controlPlanes, members } = args;
   const sha = restore.sha256;
-  const once = { triggers: [sha], ignoreChanges: ["create", "stdin", "connection"] };
+  const once = { triggers: [sha] };
   const step = (host: ClusterHost, label: string, script: pulumi.Input<string>, after: pulumi.Resource[], minutes: number): remote.Command =>
     hostCommand(`${name}-${host.name}-restore-${label}`, host, { script, dependsOn: after, timeoutMinutes: minutes, ...once }, parent);
 
@@ -80,7 +82,7 @@ export function etcdRestoreSteps(name: string, args: EtcdRestoreStepsArgs, paren
           remotePath: restoreInboxFile(sha),
           triggers: [sha],
         },
-        { parent, dependsOn: [inbox[index]], deletedWith: host.machine, ignoreChanges: ["source", "connection"] },
+        { parent, dependsOn: [inbox[index]], deletedWith: host.machine },
       ),
   );
   const unit = args.memberTarget === "etcd-unit";

@@ -29,8 +29,6 @@ export interface HostCommandOptions {
   deleteScript?: string;
   /** Values whose change replaces the step, so that it runs again. @default none */
   triggers?: pulumi.Input<unknown>[];
-  /** Inputs whose later changes do not run the step again (an operation that must run once, such as a restore). @default none */
-  ignoreChanges?: string[];
 }
 
 /**
@@ -53,7 +51,6 @@ export function hostCommand(name: string, host: ClusterHost, options: HostComman
       parent,
       dependsOn: options.dependsOn,
       deletedWith: host.machine,
-      ignoreChanges: options.ignoreChanges,
       additionalSecretOutputs: options.secretStdout ? ["stdout"] : undefined,
       customTimeouts: { create: `${options.timeoutMinutes}m`, update: `${options.timeoutMinutes}m` },
     },

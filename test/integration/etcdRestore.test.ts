@@ -73,6 +73,7 @@ function newControlPlane(extra: Partial<HostsControlPlaneArgs> = {}) {
         failureDomains: domains,
         ...kt.sharedArgs,
         etcdBackup: { schedule: "hourly", retainCount: 5, rcloneRemote: `drill:${REMOTE_DIR}`, rcloneConfig: pulumi.secret(rcloneConfig) },
+        reportCertificateExpiry: true,
         ...extra,
     });
 }
@@ -155,6 +156,17 @@ test("bring-up with etcdBackup: every voter has the snapshot timer enabled and w
     expect((quorum.observed as GateObservation).ok).toBe(true);
     bringUpClusterIds = (quorum.observed as GateObservation).clusterIds;
     expect(backup).toEqual({ schedule: "hourly", retainCount: 5, directory: SNAPSHOT_DIR, destination: `drill:${REMOTE_DIR}`, newest: { "cp-0": {}, "cp-1": {}, "cp-2": {} } });
+    // The certificate report: kubeadm's one-year leaf certificates, the program's CAs, admin.conf, on every control plane.
+    const certificates = await outputValue(cp.certificateExpiry, 60_000);
+    expect(Object.keys(certificates ?? {})).toEqual(["cp-0", "cp-1", "cp-2"]);
+    for (const [node, report] of Object.entries(certificates ?? {})) {
+        expect(report.node).toBe(node);
+        expect(report.earliestLeaf!.daysLeft).toBeGreaterThanOrEqual(363);
+        expect(report.earliestLeaf!.daysLeft).toBeLessThanOrEqual(365);
+        expect(report.ca!.daysLeft).toBeGreaterThan(report.earliestLeaf!.daysLeft);
+        expect(report.adminKubeconfig!.daysLeft).toBeGreaterThanOrEqual(363);
+    }
+    figures["certificate expiry (cp-0)"] = JSON.stringify(certificates?.["cp-0"]);
     for (const i of [0, 1, 2]) {
         const state = (await kt.tb.run(host(i), `systemctl is-enabled ${SNAPSHOT_UNIT}.timer; systemctl is-active ${SNAPSHOT_UNIT}.timer; systemctl show -p NextElapseUSecRealtime --value ${SNAPSHOT_UNIT}.timer`)).trim().split("\n");
         expect(state.slice(0, 2)).toEqual(["enabled", "active"]);

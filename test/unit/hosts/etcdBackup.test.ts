@@ -184,7 +184,7 @@ describe("restore (stacked etcd)", () => {
       expect(script).toContain("readonly BUMP_REVISION='5000'");
       expect(script).toContain(`readonly SHA256='${snapshotSha}'`);
       expect(scriptOf(`rd-control-plane-cp-${i}-restore-verify`)).toContain(`readonly SHA256='${snapshotSha}'`);
-      // a restore step runs again only for another snapshot (trigger), not for later changes of the program
+      // another snapshot replaces the steps (their trigger); for the same one, the records on the machines make a re-run a no-op
       expect(named(registrations, `rd-control-plane-cp-${i}-restore-data`).inputs.triggers).toEqual([snapshotSha]);
     }
     expect(scriptOf("rd-control-plane-restore-etcd-gate")).toContain("readonly READYZ_URL=''");
