@@ -19,7 +19,7 @@ fi
 export PATH="$node_bin:$PATH"
 
 debian_packages=(shellcheck cloud-init jq openssh-server openssh-client etcd-server etcd-client haproxy keepalived iproute2 iputils-ping
-  systemd dbus containerd runc containernetworking-plugins iptables conntrack socat busybox-static gcc libc6-dev curl)
+  systemd dbus containerd runc containernetworking-plugins iptables conntrack socat busybox-static gcc libc6-dev curl rclone)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GateMember } from "../bootstrap/scripts/quorumGate";
 import type { EtcdTopology, QuorumPlan } from "../topology/types";
+import type { EtcdBackupArgs, EtcdRestoreArgs } from "./backupArgs";
 import type { ClusterHost } from "./types";
 
 /** Arguments of {@link EtcdCluster}: an external etcd tier on machines of its own. */
@@ -19,6 +20,8 @@ export interface EtcdClusterArgs {
   gateTimeoutSeconds?: number;
   /** How long to wait for SSH and machine preparation (cloud-init) on each host, in minutes. @default 20 */
   hostReadyTimeoutMinutes?: number;
+  /** Scheduled snapshots on every member, see {@link EtcdBackupArgs}. @default none (no scheduled snapshots) */
+  etcdBackup?: EtcdBackupArgs;
 }
 
 /** Arguments of {@link KubeadmControlPlane}: kubeadm HA control plane on given machines behind a given endpoint. */
@@ -89,6 +92,26 @@ export interface KubeadmControlPlaneArgs {
    * @default undefined (kube-proxy's own default, 32768 per core)
    */
   kubeProxyConntrackMaxPerCore?: number;
+  /**
+   * Scheduled etcd snapshots on every voter (the control planes with stacked etcd; with external etcd give it to
+   * the {@link EtcdCluster}), see {@link EtcdBackupArgs}.
+   * @default none (no scheduled snapshots)
+   */
+  etcdBackup?: EtcdBackupArgs;
+  /**
+   * Restore etcd from a snapshot in this update, see {@link EtcdRestoreArgs}: an explicit operation, never part of an
+   * ordinary change. Remove it once the restore is done. With external etcd the tier's machines are restored (the
+   * `externalEtcd` must carry its `hosts`, as an {@link EtcdCluster} does; members run the library's systemd unit).
+   * @default none (no restore)
+   */
+  etcdRestore?: EtcdRestoreArgs;
+  /**
+   * Read, after the final gate, when each control plane's certificates expire (the earliest of kubeadm's one-year leaf
+   * certificates, the earliest CA, admin.conf's client certificate) into the `certificateExpiry` output, and warn when
+   * any has fewer than 30 days left. One read-only step per control plane, after the final gate.
+   * @default false
+   */
+  reportCertificateExpiry?: boolean;
 }
 
 /** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */
@@ -107,4 +130,6 @@ export interface EtcdClusterOutputs {
   readonly quorumPlan: QuorumPlan;
   /** Every member by name and client URL, as the quorum gate checks them. */
   readonly gateMembers: pulumi.Output<GateMember[]>;
+  /** The members' machines (an {@link EtcdCluster} has them): needed for `etcdRestore` with external etcd. @default none */
+  readonly hosts?: ClusterHost[];
 }

@@ -17,10 +17,13 @@ import {
 import { EtcdPki } from "../pki/etcdPki";
 import type { QuorumPlan } from "../topology/types";
 import type { EtcdClusterArgs, EtcdClusterOutputs } from "./args";
+import type { EtcdBackupReport } from "./backupArgs";
 import { defaults, gateCredentials } from "./constants";
+import { etcdBackupSteps } from "./etcdBackup";
 import { hostCommand } from "./hostCommand";
 import { parseGateObservation } from "./observation";
 import type { QuorumReport } from "./quorumReport";
+import type { ClusterHost } from "./types";
 import { validateEtcdClusterArgs } from "./validateArgs";
 
 /**
@@ -45,11 +48,16 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
   readonly gateMembers: pulumi.Output<GateMember[]>;
   /** What the plan promised and what the gate observed. */
   readonly quorum: pulumi.Output<QuorumReport>;
+  /** The members' machines, in plan order. */
+  readonly hosts: ClusterHost[];
+  /** Scheduled snapshots (`etcdBackup`): settings and the newest snapshot per member; undefined without them. */
+  readonly etcdBackup: pulumi.Output<EtcdBackupReport | undefined>;
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { settings, quorumPlan } = validateEtcdClusterArgs(name, args);
+    const { settings, quorumPlan, backup } = validateEtcdClusterArgs(name, args);
     super("pulumi-k8s-ha:cluster:EtcdCluster", name, {}, opts);
     this.quorumPlan = quorumPlan;
+    this.hosts = args.hosts;
     const readyMinutes = args.hostReadyTimeoutMinutes ?? defaults.hostReadyTimeoutMinutes;
     const gateSeconds = args.gateTimeoutSeconds ?? defaults.etcdGateTimeoutSeconds;
 
@@ -149,7 +157,14 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
       plan: quorumPlan,
       observed: parseGateObservation(stdout),
     }));
-    this.registerOutputs({ endpoints: this.endpoints, caCertPem: this.caCertPem, quorum: this.quorum });
+    this.etcdBackup = backup
+      ? etcdBackupSteps(
+          name,
+          { clusterName: settings.clusterName, voters: args.hosts, credentials: gateCredentials.etcdMember, backup, rcloneConfig: args.etcdBackup?.rcloneConfig, dependsOn: [gate] },
+          this,
+        ).report
+      : pulumi.output(undefined);
+    this.registerOutputs({ endpoints: this.endpoints, caCertPem: this.caCertPem, quorum: this.quorum, etcdBackup: this.etcdBackup });
   }
 }
 

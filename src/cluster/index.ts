@@ -7,3 +7,5 @@ export * from "./kubeadmControlPlane";
 export { parseGateObservation } from "./observation";
 export { defaults as componentDefaults } from "./constants";
 export * from "./validateArgs";
+export * from "./backupArgs";
+export * from "./certificateExpiry";

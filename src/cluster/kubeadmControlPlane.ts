@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as remote from "@pulumi/command/remote";
-import { etcdClientUrl } from "../bootstrap/etcdConfig";
+import { ETCD_DATA_DIR, etcdClientUrl } from "../bootstrap/etcdConfig";
 import { BundledFile, renderFileBundle } from "../bootstrap/fileBundle";
 import {
   EXTERNAL_ETCD_CA_FILE,
@@ -8,6 +8,7 @@ import {
   EXTERNAL_ETCD_KEY_FILE,
   renderKubeadmInitConfig,
   renderKubeadmJoinConfig,
+  STACKED_ETCD_DATA_DIR,
 } from "../bootstrap/kubeadmConfig";
 import { paths } from "../bootstrap/paths";
 import {
@@ -27,10 +28,14 @@ import {
 import { ClusterPki } from "../pki/clusterPki";
 import { createBootstrapToken } from "../pki/bootstrapToken";
 import type { EtcdClusterOutputs, KubeadmControlPlaneArgs } from "./args";
+import type { EtcdBackupReport } from "./backupArgs";
 import { defaults, gateCredentials } from "./constants";
+import { certificateExpirySteps, CertificateExpiryReport } from "./certificateExpiry";
+import { etcdBackupSteps } from "./etcdBackup";
+import { etcdRestoreSteps } from "./etcdRestore";
 import { hostCommand } from "./hostCommand";
 import { parseGateObservation } from "./observation";
-import type { QuorumReport } from "./quorumReport";
+import type { GateObservation, QuorumReport } from "./quorumReport";
 import type { ClusterHost } from "./types";
 import { validateKubeadmControlPlaneArgs } from "./validateArgs";
 
@@ -64,11 +69,21 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
   readonly etcdEndpoints: pulumi.Output<string[]>;
   /** Planned fault tolerance and the final gate's observation. */
   readonly quorum: pulumi.Output<QuorumReport>;
-  /** The final quorum gate: depend on it to wait for a healthy control plane. */
+  /** The final quorum gate: depend on it to wait for a healthy control plane (the restore's final gate during a restore). */
   readonly ready: remote.Command;
+  /** Scheduled snapshots (`etcdBackup`, stacked etcd): settings and the newest snapshot per voter; undefined without them. */
+  readonly etcdBackup: pulumi.Output<EtcdBackupReport | undefined>;
+  /** The restore's final gate observation when `etcdRestore` is set; undefined otherwise. */
+  readonly etcdRestore: pulumi.Output<GateObservation | undefined>;
+  /**
+   * With `reportCertificateExpiry`: per control plane, when its certificates expire (earliest kubeadm leaf
+   * certificate, earliest CA, admin.conf), as read after the final gate; fewer than 30 days left is logged as a
+   * warning. Undefined otherwise.
+   */
+  readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
 
   constructor(name: string, args: KubeadmControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { settings, external, quorumPlan } = validateKubeadmControlPlaneArgs(name, args);
+    const { settings, external, quorumPlan, backup, restore } = validateKubeadmControlPlaneArgs(name, args);
     super("pulumi-k8s-ha:cluster:KubeadmControlPlane", name, {}, opts);
 
     const hosts = args.controlPlaneHosts;
@@ -248,11 +263,48 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       this.ready = previousGate;
     }
 
+    const bringUp = this.ready;
+    // Stacked etcd: snapshots on the control planes, once the control plane is whole.
+    this.etcdBackup = backup
+      ? etcdBackupSteps(
+          name,
+          { clusterName: settings.clusterName, voters: hosts, credentials: gateCredentials.stackedControlPlane, backup, rcloneConfig: args.etcdBackup?.rcloneConfig, dependsOn: [bringUp] },
+          this,
+        ).report
+      : pulumi.output(undefined);
+    this.certificateExpiry = args.reportCertificateExpiry ? certificateExpirySteps(name, hosts, [bringUp], this) : pulumi.output(undefined);
+    if (restore) {
+      // With external etcd the members are the tier's machines (its systemd unit); the control planes only stop and
+      // start their API servers around the restore.
+      const restored = etcdRestoreSteps(
+        name,
+        {
+          clusterName: settings.clusterName,
+          restore,
+          controlPlanes: hosts,
+          controlPlaneCredentials: external ? gateCredentials.externalControlPlane : gateCredentials.stackedControlPlane,
+          members: external ? (args.externalEtcd!.hosts as ClusterHost[]) : hosts,
+          memberTarget: external ? "etcd-unit" : "stacked-etcd",
+          memberCredentials: external ? gateCredentials.etcdMember : gateCredentials.stackedControlPlane,
+          dataDir: external ? ETCD_DATA_DIR : STACKED_ETCD_DATA_DIR,
+          readyzUrl,
+          nodeNamesByHostname,
+          gateTimeoutSeconds: gateSeconds,
+          dependsOn: [bringUp],
+        },
+        this,
+      );
+      this.ready = restored.ready;
+      this.etcdRestore = restored.observed;
+    } else {
+      this.etcdRestore = pulumi.output(undefined);
+    }
+
     this.kubeconfig = pulumi.secret(kubeconfigFetch.stdout);
     this.apiServerEndpoint = endpoint.apply((host) => `https://${host}:${port}`);
     this.nodes = addresses.apply((list) => hosts.map((host, i) => ({ name: host.name, role: "control-plane", zone: host.zone, address: list[i] })));
     this.etcdEndpoints = external ? args.externalEtcd!.endpoints : addresses.apply((list) => list.map(etcdClientUrl));
-    this.quorum = this.ready.stdout.apply((stdout) => ({
+    this.quorum = bringUp.stdout.apply((stdout) => ({
       etcdTopology: args.etcdTopology,
       plan: quorumPlan,
       observed: parseGateObservation(stdout),
@@ -263,6 +315,9 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       nodes: this.nodes,
       etcdEndpoints: this.etcdEndpoints,
       quorum: this.quorum,
+      etcdBackup: this.etcdBackup,
+      etcdRestore: this.etcdRestore,
+      certificateExpiry: this.certificateExpiry,
     });
   }
 }

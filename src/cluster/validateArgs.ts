@@ -3,6 +3,7 @@ import type { ClusterSettings, ClusterSettingsArgs, QuorumPlan } from "../topolo
 import { requireArgument, validated } from "./argumentError";
 import type { EtcdClusterArgs, KubeadmControlPlaneArgs } from "./args";
 import { requireDistinctHostNames } from "./hostChecks";
+import { validateEtcdBackupArgs, validateEtcdRestoreArgs, ValidatedBackup, ValidatedRestore } from "./validateBackup";
 
 /** The cluster-wide settings every control-plane component takes, validated, with defaults filled. */
 export function validatedClusterSettings(context: string, args: ClusterSettingsArgs): ClusterSettings {
@@ -33,6 +34,10 @@ export interface ValidatedControlPlane {
   settings: ClusterSettings;
   external: boolean;
   quorumPlan: QuorumPlan;
+  /** Scheduled snapshots on the control planes (stacked etcd), or undefined. */
+  backup?: ValidatedBackup;
+  /** The restore asked for in this update, or undefined. */
+  restore?: ValidatedRestore;
 }
 
 /**
@@ -55,6 +60,15 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
   requireDistinctHostNames(context, args.controlPlaneHosts, "controlPlaneHosts");
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireNodeQuirks(context, args);
+  requireArgument(!external || args.etcdBackup === undefined, context, "etcdBackup", "takes snapshots on the etcd voters: with external etcd give etcdBackup to the EtcdCluster.");
+  requireArgument(
+    !external || args.etcdRestore === undefined || (Array.isArray(args.externalEtcd?.hosts) && args.externalEtcd!.hosts.length > 0),
+    context,
+    "etcdRestore",
+    "with external etcd needs the tier's machines: pass an EtcdCluster (or outputs with hosts) as externalEtcd.",
+  );
+  const backup = validateEtcdBackupArgs(context, args.etcdBackup);
+  const restore = validateEtcdRestoreArgs(context, args.etcdRestore);
   const quorumPlan = external
     ? args.externalEtcd!.quorumPlan
     : validated(context, () =>
@@ -65,7 +79,7 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
           "controlPlaneHosts",
         ),
       ).quorum;
-  return { settings, external, quorumPlan };
+  return { settings, external, quorumPlan, backup, restore };
 }
 
 /** The settings for machines that differ from a stock VM (container-like machines), as every component takes them. */
@@ -99,6 +113,8 @@ export function requireNodeQuirks(context: string, args: NodeQuirkArgs): void {
 export interface ValidatedEtcdCluster {
   settings: ClusterSettings;
   quorumPlan: QuorumPlan;
+  /** Scheduled snapshots on the members, or undefined. */
+  backup?: ValidatedBackup;
 }
 
 /** Checks an external etcd tier's plain arguments (odd member count, zone-failure tolerance, names). */
@@ -115,5 +131,6 @@ export function validateEtcdClusterArgs(name: string, args: EtcdClusterArgs): Va
       "hosts",
     ),
   );
-  return { settings, quorumPlan: placement.quorum };
+  const backup = validateEtcdBackupArgs(context, args.etcdBackup);
+  return { settings, quorumPlan: placement.quorum, backup };
 }

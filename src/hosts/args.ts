@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { EtcdBackupArgs, EtcdRestoreArgs } from "../cluster/backupArgs";
 import type { ClusterHost } from "../cluster/types";
 import type { EtcdTopology } from "../topology/types";
 
@@ -101,6 +102,22 @@ export interface HostsControlPlaneArgs {
   kubeProxyConntrackMaxPerCore?: number;
   /** containerd's `restrict_oom_score_adj`, written by the preparation: `true` where containerd lacks CAP_SYS_RESOURCE (unprivileged LXD/Proxmox containers), or every pod sandbox fails. Only with `prepareHosts`. @default false */
   containerdRestrictOomScoreAdj?: boolean;
+  /**
+   * Scheduled etcd snapshots on every etcd voter (the control planes with stacked etcd, `etcdHosts` with external
+   * etcd): a systemd timer, local retention, optional upload with rclone from the raft leader only. See
+   * {@link EtcdBackupArgs}.
+   * @default none (no scheduled snapshots)
+   */
+  etcdBackup?: EtcdBackupArgs;
+  /**
+   * Restore etcd from a snapshot in this update (the control planes with stacked etcd, `etcdHosts` with external
+   * etcd, which need systemd), see {@link EtcdRestoreArgs}: explicit, confirmed by the snapshot's sha256, never part
+   * of an ordinary change. Remove it once the restore is done.
+   * @default none (no restore)
+   */
+  etcdRestore?: EtcdRestoreArgs;
+  /** Report when each control plane's certificates expire (output `certificateExpiry`, a warning under 30 days left). See {@link KubeadmControlPlaneArgs.reportCertificateExpiry}. @default false */
+  reportCertificateExpiry?: boolean;
 }
 
 /** One server behind {@link ApiLoadBalancer}. */

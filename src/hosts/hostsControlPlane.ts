@@ -5,7 +5,9 @@ import { defaults } from "../cluster/constants";
 import { EtcdCluster } from "../cluster/etcdCluster";
 import { hostCommand } from "../cluster/hostCommand";
 import { ClusterNode, KubeadmControlPlane } from "../cluster/kubeadmControlPlane";
-import type { QuorumReport } from "../cluster/quorumReport";
+import type { EtcdBackupReport } from "../cluster/backupArgs";
+import type { CertificateExpiryReport } from "../cluster/certificateExpiry";
+import type { GateObservation, QuorumReport } from "../cluster/quorumReport";
 import type { ClusterHost } from "../cluster/types";
 import type { NodeRole, TopologyPlan } from "../topology/types";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
@@ -38,6 +40,12 @@ export class HostsControlPlane extends pulumi.ComponentResource {
   readonly quorum: pulumi.Output<QuorumReport>;
   /** The topology as planned from the hosts' failure domains (warnings included). */
   readonly plan: pulumi.Output<TopologyPlan>;
+  /** Scheduled snapshots (`etcdBackup`): schedule, retention, destination and the newest snapshot per voter; undefined without them. */
+  readonly etcdBackup: pulumi.Output<EtcdBackupReport | undefined>;
+  /** The restore's final gate observation while `etcdRestore` is set; undefined otherwise. */
+  readonly etcdRestore: pulumi.Output<GateObservation | undefined>;
+  /** With `reportCertificateExpiry`, per control plane: earliest leaf certificate, earliest CA and admin.conf expiry (warning under 30 days). */
+  readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
 
   /**
    * @param name unique name of the component; children are named `${name}-...`
@@ -96,7 +104,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
       hostReadyTimeoutMinutes: args.hostReadyTimeoutMinutes,
     };
     const externalEtcd =
-      valid.etcdTopology === "external" ? new EtcdCluster(`${name}-etcd-cluster`, { ...common, hosts: etcdHosts }, { parent: this }) : undefined;
+      valid.etcdTopology === "external" ? new EtcdCluster(`${name}-etcd-cluster`, { ...common, hosts: etcdHosts, etcdBackup: args.etcdBackup }, { parent: this }) : undefined;
     const controlPlane = new KubeadmControlPlane(
       `${name}-control-plane`,
       {
@@ -116,6 +124,9 @@ export class HostsControlPlane extends pulumi.ComponentResource {
         ignorePreflightErrors: args.ignorePreflightErrors,
         kubeletFailCgroupV1: args.kubeletFailCgroupV1,
         kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
+        etcdBackup: externalEtcd ? undefined : args.etcdBackup,
+        etcdRestore: args.etcdRestore,
+        reportCertificateExpiry: args.reportCertificateExpiry,
       },
       { parent: this },
     );
@@ -130,6 +141,9 @@ export class HostsControlPlane extends pulumi.ComponentResource {
     this.etcdEndpoints = controlPlane.etcdEndpoints;
     this.quorum = controlPlane.quorum;
     this.plan = pulumi.output(plan);
+    this.etcdBackup = externalEtcd ? externalEtcd.etcdBackup : controlPlane.etcdBackup;
+    this.etcdRestore = controlPlane.etcdRestore;
+    this.certificateExpiry = controlPlane.certificateExpiry;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       apiServerEndpoint: this.apiServerEndpoint,
@@ -138,6 +152,9 @@ export class HostsControlPlane extends pulumi.ComponentResource {
       etcdEndpoints: this.etcdEndpoints,
       quorum: this.quorum,
       plan: this.plan,
+      etcdBackup: this.etcdBackup,
+      etcdRestore: this.etcdRestore,
+      certificateExpiry: this.certificateExpiry,
     });
   }
 }

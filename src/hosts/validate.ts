@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { requireArgument, validated } from "../cluster/argumentError";
 import { requireNodeQuirks } from "../cluster/validateArgs";
+import { validateEtcdBackupArgs, validateEtcdRestoreArgs } from "../cluster/validateBackup";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
 import { cidrsOverlap, parseIpv4Cidr, validatePlacement } from "../topology";
 import { validateZones } from "../topology/checks";
@@ -184,6 +185,10 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
     "containerdRestrictOomScoreAdj",
     "is written by the host preparation, which prepareHosts: false turns off. Set restrict_oom_score_adj in your own containerd configuration instead.",
   );
+
+  validateEtcdBackupArgs(context, args.etcdBackup);
+  requireArgument(args.reportCertificateExpiry === undefined || typeof args.reportCertificateExpiry === "boolean", context, "reportCertificateExpiry", `${JSON.stringify(args.reportCertificateExpiry)} is not a boolean. Use true or false.`);
+  validateEtcdRestoreArgs(context, args.etcdRestore);
 
   const voterField = external ? "etcdHosts" : "controlPlaneHosts";
   const voters = external ? etcdHosts : args.controlPlaneHosts;

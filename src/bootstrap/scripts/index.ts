@@ -9,3 +9,6 @@ export * from "./kubeadmRecovery";
 export * from "./loadBalancer";
 export * from "./prepareHost";
 export * from "./etcdMembership";
+export * from "./etcdSnapshot";
+export * from "./etcdRestore";
+export * from "./certificateExpiry";
