@@ -62,9 +62,8 @@ function mustRun(command: string, args: string[], cwd: string, env: NodeJS.Proce
     return result.output;
 }
 
-/** Builds the library and packs it as `npm publish` would: the tarball's path. */
+/** Packs the library as `npm publish` would (its prepare script builds dist/ first): the tarball's path. */
 export function packLibrary(into: string): string {
-    mustRun("npm", ["run", "--silent", "build"], REPO_ROOT);
     const name = mustRun("npm", ["pack", "--silent", "--pack-destination", into], REPO_ROOT).trim().split("\n").pop() ?? "";
     return path.join(into, name);
 }
