@@ -85,11 +85,12 @@ function checkClusterAddresses(context: string, lists: [string, HostSpec[]][], s
   const seen = new Map<string, string>();
   for (const [field, hosts] of lists) {
     hosts.forEach((host, index) => {
-      const at = `${field}[${index}].${host.privateAddress === undefined ? "address" : "privateAddress"}`;
+      const entry = `${field}[${index}]`;
+      const at = `${entry}.${host.privateAddress === undefined ? "address" : "privateAddress"}`;
       const address = host.privateAddress ?? host.address;
       const first = seen.get(address);
       requireArgument(first === undefined, context, at, `${address} is also ${first}. Every machine needs its own address; give each host its own (privateAddress where they share a public one).`);
-      seen.set(address, `${at.replace(/\.(address|privateAddress)$/, "")} (${host.name})`);
+      seen.set(address, `${entry} (${host.name})`);
       requireArgument(address !== virtualIp, context, at, `${address} is also virtualIp, which keepalived moves between the load balancers. Give virtualIp a free address of their network.`);
       const asCidr = parseIpv4Cidr(`${address}/32`);
       for (const range of ranges) {
