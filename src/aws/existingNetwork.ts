@@ -1,5 +1,6 @@
 import * as ec2 from "@pulumi/aws/ec2";
 import * as pulumi from "@pulumi/pulumi";
+import type { NetworkProblem } from "../cloud/networkProblem";
 import { cidrsOverlap, parseIpv4Cidr } from "../topology/cidr";
 
 /** What the cloud says of one given subnet. */
@@ -7,12 +8,6 @@ export interface SubnetFacts {
   id: string;
   availabilityZone: string;
   vpcId: string;
-}
-
-/** A refusal: the argument at fault and why. */
-export interface NetworkProblem {
-  field: string;
-  message: string;
 }
 
 /** The given network as the cloud describes it: the VPC's CIDR and each list's subnets, index i in zones[i]. */

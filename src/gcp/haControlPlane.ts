@@ -15,6 +15,7 @@ import { createNetwork } from "./network";
 import { planOverRegionZones, validateGcpArgs, type GcpSettings } from "./settings";
 import { sshKeyPair } from "./sshKey";
 import { regionZones } from "./zones";
+import { checkGivenSubnetwork } from "./existingNetwork";
 
 /** Type token of {@link HaControlPlane}. */
 export const HA_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:gcp:HaControlPlane";
@@ -74,6 +75,7 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
 
   /** The plan over the given zones, or over the region's zones read now; logs the plan's warnings. */
   protected async planZones(settings: GcpSettings): Promise<TopologyPlan> {
+    await checkGivenSubnetwork(settings, settings.cluster, this);
     const plan = settings.zones ? settings.plan : planOverRegionZones(settings, await regionZones(settings.region, this));
     for (const warning of plan.warnings) void pulumi.log.warn(warning, this);
     return plan;

@@ -1,4 +1,4 @@
 export * from "./certificate";
 export * from "./commandOutput";
 export * from "./mocks";
-export * from "./awsNetwork";
+export * from "./existingNetworks";

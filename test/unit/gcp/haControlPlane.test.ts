@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { gcpMockExistingSubnetworks } from "../../../src/testing";
 import { BASE_ARGS, installGcpMocks, isSecret, isSecretInput, named, ofType, outputValue, Recorder, Seen, settle, T, unwrap } from "./support";
 
 let rec: Recorder;
@@ -11,8 +12,16 @@ const USER_KEY = {
   sshPrivateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${SENTINEL}\n-----END OPENSSH PRIVATE KEY-----\n`,
 };
 
+/** The subnetworks the existing-network cases pass, as Compute Engine would describe them. */
+const SUBNETWORKS = gcpMockExistingSubnetworks({
+  "shared-subnet": { region: `https://www.googleapis.com/compute/v1/projects/p/regions/${REGION}`, network: "https://www.googleapis.com/compute/v1/projects/p/global/networks/shared-vpc", ipCidrRange: "10.20.0.0/20" },
+  "far-subnet": { region: "us-central1", network: "shared-vpc", ipCidrRange: "10.21.0.0/20" },
+  "other-subnet": { region: REGION, network: "other-vpc", ipCidrRange: "10.22.0.0/20" },
+  "pod-range-subnet": { region: REGION, network: "shared-vpc", ipCidrRange: "10.244.0.0/20" },
+});
+
 beforeAll(async () => {
-  rec = await installGcpMocks(false);
+  rec = await installGcpMocks(false, SUBNETWORKS);
   gcp = await import("../../../src/gcp");
 });
 beforeEach(() => {
@@ -121,6 +130,27 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
     expect(mine("e", T.firewall).every((r) => r.inputs.network === "shared-vpc")).toBe(true);
     expect(mine("e", T.instance).every((r) => r.inputs.networkInterfaces[0].subnetwork === "shared-subnet")).toBe(true);
     expect(rec.invokes.some((i) => i.token === "gcp:compute/getZones:getZones")).toBe(false);
+    expect(rec.invokes.filter((i) => i.token === "gcp:compute/getSubnetwork:getSubnetwork").map((i) => i.inputs)).toEqual([{ name: "shared-subnet", region: REGION }]);
+  });
+
+  test.each([
+    ["in another region", "far-subnet", "subnetwork: far-subnet is in us-central1, not region europe-west1"],
+    ["of another network", "other-subnet", "subnetwork: other-subnet belongs to network other-vpc, not shared-vpc."],
+    ["overlapping the pod range", "pod-range-subnet", "subnetwork: pod-range-subnet (10.244.0.0/20) overlaps podSubnet 10.244.0.0/16"],
+  ])("an existing subnetwork %s is reported against the component in the preview, and no child is created", async (_label, subnetwork, message) => {
+    const logged: string[] = [];
+    const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (text: string) => {
+      logged.push(text);
+    });
+    try {
+      new gcp.HaControlPlane("given", { ...BASE_ARGS, network: "shared-vpc", subnetwork, zones: ZONES });
+      await settle(rec);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain(message);
+      expect(rec.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:gcp:HaControlPlane"]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test("firewall: least privilege by network tag, nothing but 6443 open to 0.0.0.0/0, every rule has a source", async () => {

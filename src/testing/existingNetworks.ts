@@ -22,3 +22,26 @@ export function awsMockExistingNetwork(vpcs: Record<string, string>, subnets: Re
     "aws:ec2/getSubnet:getSubnet": (args) => ({ id: args.id, ...known(subnets, "subnet", args.id) }),
   };
 }
+
+/** A subnetwork a stack passes to the GCP `HaControlPlane` (`network`, `subnetwork`), as a unit test declares it. */
+export interface MockSubnetwork {
+  region: string;
+  network: string;
+  ipCidrRange: string;
+}
+
+/**
+ * Invoke answers describing the subnetworks a stack passes to the GCP `HaControlPlane`, which it looks up to check
+ * their region, network and range: `k8sHaMocks({ cloud: "gcp", invokes: gcpMockExistingSubnetworks({ "shared-subnet":
+ * { region: "europe-west1", network: "shared-vpc", ipCidrRange: "10.20.0.0/20" } }) })`, keyed by the name or self
+ * link the stack gives. A look-up of an undeclared one throws, naming it. Loads no cloud SDK.
+ */
+export function gcpMockExistingSubnetworks(subnetworks: Record<string, MockSubnetwork>): MockInvokes {
+  return {
+    "gcp:compute/getSubnetwork:getSubnetwork": (args) => {
+      const key = args.selfLink ?? args.name;
+      if (!(key in subnetworks)) throw new Error(`pulumi-k8s-ha/testing: subnetwork ${key} is not declared in gcpMockExistingSubnetworks`);
+      return { ...subnetworks[key], name: key };
+    },
+  };
+}
