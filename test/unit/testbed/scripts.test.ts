@@ -1,5 +1,6 @@
 /**
- * The test bed's own shell (test/testbed/*.sh) passes `shellcheck -S warning`, and the flannel CNI plugin
+ * The test bed's own shell (test/testbed/*.sh, test/hosts/*.sh) and the README's scripts (scripts/*.sh) pass
+ * `shellcheck -S warning`, and the flannel CNI plugin
  * (test/testbed/flannel-cni.sh) builds the delegate configuration flannel-io/cni-plugin builds. The plugin runs
  * here with a fake `bridge` delegate that records what it was given: no root, no network namespace (the real
  * bridge/host-local run is in test/testbed/check-images.sh).
@@ -31,9 +32,15 @@ test.each(shellFiles)("test/testbed/%s passes shellcheck -S warning", (file) => 
   expect(shellcheck(path.join(TESTBED, file))).toEqual({ status: 0, output: "" });
 });
 
-// kind-hosts.sh sources hosts.sh: shellcheck follows it from the repository root (-x with its source= path).
-test.each(hostScripts)("test/hosts/%s passes shellcheck -S warning", (file) => {
-  const result = spawnSync("shellcheck", ["-x", "-S", "warning", path.join("test/hosts", file)], { encoding: "utf8", cwd: path.join(HOSTS, "../..") });
+// kind-hosts.sh sources hosts.sh, and test.sh sources setup.sh: shellcheck follows them from the repository root
+// (-x with their source= paths).
+const REPO = path.join(HOSTS, "../..");
+const repositoryScripts = [
+  ...hostScripts.map((file) => path.join("test/hosts", file)),
+  ...fs.readdirSync(path.join(REPO, "scripts")).filter((f) => f.endsWith(".sh")).map((file) => path.join("scripts", file)),
+];
+test.each(repositoryScripts)("%s passes shellcheck -S warning", (file) => {
+  const result = spawnSync("shellcheck", ["-x", "-S", "warning", file], { encoding: "utf8", cwd: REPO });
   expect({ status: result.status, output: `${result.stdout}${result.stderr}` }).toEqual({ status: 0, output: "" });
 });
 
