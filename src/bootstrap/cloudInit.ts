@@ -3,14 +3,13 @@ import { NodeRole } from "../topology/types";
 import { aptFunctions } from "./apt";
 import { CONTAINERD_CONFIG_FILE, ContainerdConfigOptions, renderContainerdConfig } from "./containerdConfig";
 import { ETCD_VERSION, etcdInstallFunction } from "./etcdRelease";
+import { KUBERNETES_APT_KEYRING, kubernetesAptRepository } from "./kubernetesPackages";
 import { paths } from "./paths";
 import { toYaml } from "./yaml";
 
 /** The preparation script cloud-init writes and runs (`runcmd`); `set -euo pipefail`, safe to re-run. */
 export const PREPARE_NODE_SCRIPT = "/usr/local/sbin/pulumi-k8s-ha-prepare-node";
 
-/** Keyring of the pkgs.k8s.io apt repository. */
-export const KUBERNETES_APT_KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg";
 
 const STABLE_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
 const PUBLIC_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
@@ -88,6 +87,8 @@ export interface NodePreparationOptions {
   etcdVersion?: string;
   /** containerd's `restrict_oom_score_adj` (see {@link ContainerdConfigOptions.restrictOomScoreAdj}). @default false */
   restrictOomScoreAdj?: boolean;
+  /** Kubernetes apt repository template (`{minor}`). @default DEFAULT_KUBERNETES_APT_REPOSITORY (pkgs.k8s.io) */
+  kubernetesAptRepository?: string;
 }
 
 /** What preparing a machine takes: files (the preparation script among them), then running that script. */
@@ -123,7 +124,7 @@ export function renderNodePreparation(opts: NodePreparationOptions): NodePrepara
           permissions: "0644",
         },
         { path: CONTAINERD_CONFIG_FILE, content: renderContainerdConfig({ kubernetesVersion: opts.kubernetesVersion, restrictOomScoreAdj: opts.restrictOomScoreAdj }), permissions: "0644" },
-        { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion, installEtcd, packages), permissions: "0755" },
+        { path: PREPARE_NODE_SCRIPT, content: controlPlaneScript(`${major}.${minor}`, opts.kubernetesVersion, installEtcd, packages, opts.kubernetesAptRepository), permissions: "0755" },
       ],
     };
   }
@@ -134,9 +135,9 @@ export function renderNodePreparation(opts: NodePreparationOptions): NodePrepara
   };
 }
 
-/** The pkgs.k8s.io apt source line of a minor channel, e.g. `1.34`. */
-export function kubernetesAptSource(minorVersion: string): string {
-  return `deb [signed-by=${KUBERNETES_APT_KEYRING}] https://pkgs.k8s.io/core:/stable:/v${minorVersion}/deb/ /`;
+/** The apt source line of a minor channel (e.g. `1.34`) of pkgs.k8s.io or of `repositoryTemplate`. */
+export function kubernetesAptSource(minorVersion: string, repositoryTemplate?: string): string {
+  return `deb [signed-by=${KUBERNETES_APT_KEYRING}] ${kubernetesAptRepository(minorVersion, repositoryTemplate)} /`;
 }
 
 /** Splits a stable `X.Y.Z` version; throws otherwise (pkgs.k8s.io stable channels have no pre-releases). */
@@ -170,7 +171,7 @@ function markerLines(): string {
 }
 
 /** Control-plane preparation: kernel, swap, containerd, pinned Kubernetes packages, pinned etcdctl, marker. */
-function controlPlaneScript(minorVersion: string, version: string, installEtcd: string, packages: string[]): string {
+function controlPlaneScript(minorVersion: string, version: string, installEtcd: string, packages: string[], repositoryTemplate?: string): string {
   const pinned = ["kubelet", "kubeadm", "kubectl"].map((pkg) => `'${pkg}=${version}-*'`).join(" ");
   return (
     scriptHead(installEtcd, packages) +
@@ -183,8 +184,8 @@ function controlPlaneScript(minorVersion: string, version: string, installEtcd: 
     `grep -q '^  SystemdCgroup = true$' ${CONTAINERD_CONFIG_FILE}\n` +
     "systemctl restart containerd\n" +
     "install -d -m 0755 /etc/apt/keyrings\n" +
-    `curl -fsSL https://pkgs.k8s.io/core:/stable:/v${minorVersion}/deb/Release.key | gpg --batch --yes --dearmor -o ${KUBERNETES_APT_KEYRING}\n` +
-    `echo '${kubernetesAptSource(minorVersion)}' > /etc/apt/sources.list.d/kubernetes.list\n` +
+    `curl -fsSL ${kubernetesAptRepository(minorVersion, repositoryTemplate)}Release.key | gpg --batch --yes --dearmor -o ${KUBERNETES_APT_KEYRING}\n` +
+    `echo '${kubernetesAptSource(minorVersion, repositoryTemplate)}' > /etc/apt/sources.list.d/kubernetes.list\n` +
     "apt_update\n" +
     `apt_install --allow-change-held-packages ${pinned}\n` +
     "apt_mark_hold kubelet kubeadm kubectl\n" +

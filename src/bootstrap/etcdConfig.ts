@@ -180,7 +180,7 @@ export function renderEtcdSystemdUnit(opts: EtcdSystemdUnitOptions = {}): string
 }
 
 /** An address as a URL host: IPv6 in brackets. */
-function urlHost(address: string): string {
+export function urlHost(address: string): string {
   return address.includes(":") ? `[${address}]` : address;
 }
 

@@ -3,6 +3,7 @@ export * from "./apt";
 export * from "./fileBundle";
 export * from "./kubeadmConfig";
 export * from "./cloudInit";
+export * from "./kubernetesPackages";
 export * from "./containerdConfig";
 export * from "./etcdConfig";
 export * from "./etcdRelease";

@@ -93,6 +93,20 @@ export interface KubeadmControlPlaneArgs {
    */
   kubeProxyConntrackMaxPerCore?: number;
   /**
+   * The apt repository of kubeadm, kubelet and kubectl that an upgrade (a changed `kubernetesVersion`) installs the
+   * target version from: a flat repository per minor, `{minor}` standing for it (`1.34`), its signing key at
+   * `<url>Release.key`, as pkgs.k8s.io serves them. Give your mirror here.
+   * @default "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/"
+   */
+  kubernetesAptRepository?: string;
+  /**
+   * Whether an upgrade installs kubeadm, kubelet and kubectl of the target version (apt, from
+   * `kubernetesAptRepository`). `false` when the machines' Kubernetes binaries are managed outside the library
+   * (your image pipeline): the upgrade then checks each machine has the target version and stops, naming it, if not.
+   * @default true
+   */
+  installKubernetesPackages?: boolean;
+  /**
    * Scheduled etcd snapshots on every voter (the control planes with stacked etcd; with external etcd give it to
    * the {@link EtcdCluster}), see {@link EtcdBackupArgs}.
    * @default none (no scheduled snapshots)

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as remote from "@pulumi/command/remote";
-import { ETCD_DATA_DIR, etcdClientUrl } from "../bootstrap/etcdConfig";
+import { ETCD_DATA_DIR, etcdClientUrl, urlHost } from "../bootstrap/etcdConfig";
 import { BundledFile, renderFileBundle } from "../bootstrap/fileBundle";
 import {
   EXTERNAL_ETCD_CA_FILE,
@@ -10,6 +10,7 @@ import {
   renderKubeadmJoinConfig,
   STACKED_ETCD_DATA_DIR,
 } from "../bootstrap/kubeadmConfig";
+import { DEFAULT_KUBERNETES_APT_REPOSITORY } from "../bootstrap/kubernetesPackages";
 import { paths } from "../bootstrap/paths";
 import {
   bootstrapTokenRefreshScript,
@@ -31,8 +32,10 @@ import type { EtcdClusterOutputs, KubeadmControlPlaneArgs } from "./args";
 import type { EtcdBackupReport } from "./backupArgs";
 import { defaults, gateCredentials } from "./constants";
 import { certificateExpirySteps, CertificateExpiryReport } from "./certificateExpiry";
+import { ClusterRecord } from "./clusterRecord";
 import { etcdBackupSteps } from "./etcdBackup";
 import { etcdRestoreSteps } from "./etcdRestore";
+import { kubernetesUpgradeSteps } from "./kubernetesUpgrade";
 import { hostCommand } from "./hostCommand";
 import { parseGateObservation } from "./observation";
 import type { GateObservation, QuorumReport } from "./quorumReport";
@@ -102,12 +105,14 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     const externalFiles: pulumi.Output<BundledFile[]> = external
       ? externalEtcdClientFiles(args.externalEtcd as EtcdClusterOutputs)
       : pulumi.output([]);
-    const kubeadmConfig = (host: ClusterHost, index: number): pulumi.Output<BundledFile> =>
+    // The first control plane gets both configurations: it initialises the cluster, or joins it when the cluster
+    // exists (it replaced the first machine); the others join.
+    const kubeadmConfigs = (host: ClusterHost, index: number): pulumi.Output<BundledFile[]> =>
       pulumi
         .all([endpoint, pulumi.output(host.privateAddress), token, certSans, pki.caCertHash, external ? args.externalEtcd!.endpoints : pulumi.output(undefined)])
-        .apply(([lb, address, bootstrapToken, sans, caHash, etcdEndpoints]) =>
-          index === 0
-            ? {
+        .apply(([lb, address, bootstrapToken, sans, caHash, etcdEndpoints]) => [
+          ...(index === 0
+            ? [{
                 path: paths.kubeadmInitConfig,
                 mode: "0600",
                 content: renderKubeadmInitConfig({
@@ -125,20 +130,21 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
                   kubeletFailCgroupV1: args.kubeletFailCgroupV1,
                   kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
                 }),
-              }
-            : {
-                path: paths.kubeadmJoinConfig,
-                mode: "0600",
-                content: renderKubeadmJoinConfig({
-                  controlPlaneEndpoint: lb,
-                  apiServerPort: port,
-                  advertiseAddress: address,
-                  nodeName: host.name,
-                  bootstrapToken,
-                  caCertHash: caHash,
-                }),
-              },
-        );
+              }]
+            : []),
+          {
+            path: paths.kubeadmJoinConfig,
+            mode: "0600",
+            content: renderKubeadmJoinConfig({
+              controlPlaneEndpoint: lb,
+              apiServerPort: port,
+              advertiseAddress: address,
+              nodeName: host.name,
+              bootstrapToken,
+              caCertHash: caHash,
+            }),
+          },
+        ]);
 
     // Per machine: wait for SSH and preparation, then place PKI and kubeadm configuration (all in parallel).
     const readySteps = hosts.map((host) =>
@@ -153,8 +159,8 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       })));
     const placed = hosts.map((host, index) => {
       const bundle = pulumi
-        .all([pki.controlPlaneFiles(), externalFiles, kubeadmConfig(host, index)])
-        .apply(([pkiFiles, etcdFiles, config]) => renderFileBundle([...pkiFiles, ...etcdFiles, config]));
+        .all([pki.controlPlaneFiles(), externalFiles, kubeadmConfigs(host, index)])
+        .apply(([pkiFiles, etcdFiles, configs]) => renderFileBundle([...pkiFiles, ...etcdFiles, ...configs]));
       return hostCommand(
         `${name}-${host.name}-files`,
         host,
@@ -170,7 +176,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         : addresses.apply((list) => hosts.slice(0, count).map((host, i) => ({ name: host.name, endpoint: etcdClientUrl(list[i]) })));
     // Gates between joins accept more members than joined so far (they may re-run in a cluster that has grown);
     // the final gate wants exactly the plan. With external etcd every gate checks the whole tier.
-    const gate = (label: string, joined: number, after: pulumi.Resource[], final: boolean): remote.Command =>
+    const gate = (label: string, joined: number, after: pulumi.Resource[], final: boolean, nodesAtVersion: string[] = []): remote.Command =>
       hostCommand(
         `${name}-${label}`,
         hosts[0],
@@ -186,6 +192,8 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
               readyzUrl: url,
               expectedReadyNodes: cniUrl ? joined : 0,
               exactMemberCount: external || final,
+              nodesAtVersion,
+              kubeletVersion: nodesAtVersion.length > 0 ? `v${settings.kubernetesVersion}` : undefined,
             }),
           ),
           dependsOn: after,
@@ -195,10 +203,25 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       );
 
     const resetOnDelete = args.resetOnDelete ? kubeadmResetScript() : undefined;
+    const joinScript = addresses.apply((list) => kubeadmJoinScript({ ignorePreflightErrors: args.ignorePreflightErrors, plannedAddresses: list }));
+    // Every machine is up before the first one decides between init and join: a peer that serves the cluster says
+    // it exists (the first machine was replaced).
     const init = hostCommand(
       `${name}-${hosts[0].name}-init`,
       hosts[0],
-      { script: endpoint.apply((host) => kubeadmInitScript({ existingClusterUrl: `https://${host}:${port}/healthz`, ignorePreflightErrors: args.ignorePreflightErrors })), dependsOn: [placed[0], ...(external ? args.externalEtcd!.readyResources : [])], timeoutMinutes: 15, deleteScript: resetOnDelete },
+      {
+        script: pulumi.all([endpoint, addresses, joinScript]).apply(([host, list, join]) =>
+          kubeadmInitScript({
+            existingClusterUrl: `https://${host}:${port}/healthz`,
+            peerApiUrls: list.slice(1).map((address) => `https://${urlHost(address)}:${port}/healthz`),
+            joinScript: join,
+            ignorePreflightErrors: args.ignorePreflightErrors,
+          }),
+        ),
+        dependsOn: [...placed.slice(0, 1), ...readySteps.slice(1), ...(external ? args.externalEtcd!.readyResources : [])],
+        timeoutMinutes: 15,
+        deleteScript: resetOnDelete,
+      },
       this,
     );
     const kubeconfigFetch = hostCommand(`${name}-kubeconfig`, hosts[0], { script: fetchKubeconfigScript(), secretStdout: true, dependsOn: [init], timeoutMinutes: 5 }, this);
@@ -219,7 +242,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       hostCommand(
         `${name}-${host.name}-join`,
         host,
-        { script: kubeadmJoinScript({ ignorePreflightErrors: args.ignorePreflightErrors }), dependsOn: [placed[index], tokenRefresh, after], timeoutMinutes: 15, deleteScript: resetOnDelete },
+        { script: joinScript, dependsOn: [placed[index], tokenRefresh, after], timeoutMinutes: 15, deleteScript: resetOnDelete },
         this,
       );
     // Stacked etcd: members no longer planned (scale-down) leave etcd, and their nodes the cluster, before the
@@ -231,10 +254,11 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
             `${name}-membership`,
             hosts[0],
             {
-              script: gateMembersUpTo(hosts.length).apply((members) =>
+              script: pulumi.all([gateMembersUpTo(hosts.length), addresses]).apply(([members, list]) =>
                 etcdMembershipScript({
                   desiredMembers: members.map((m) => m.name),
                   endpoints: members.map((m) => m.endpoint),
+                  plannedAddresses: list,
                   ...gateCredentials.stackedControlPlane,
                   kubeconfigFile: paths.adminKubeconfig,
                   timeoutSeconds: gateSeconds,
@@ -263,7 +287,22 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       this.ready = previousGate;
     }
 
-    const bringUp = this.ready;
+    // A changed kubernetesVersion upgrades the control planes one at a time, each behind a gate.
+    const bringUp = kubernetesUpgradeSteps(
+      name,
+      {
+        hosts,
+        kubernetesVersion: settings.kubernetesVersion,
+        aptRepositoryTemplate: args.installKubernetesPackages === false ? undefined : (args.kubernetesAptRepository ?? DEFAULT_KUBERNETES_APT_REPOSITORY),
+        ignorePreflightErrors: args.ignorePreflightErrors,
+        waitReady: Boolean(cniUrl),
+        timeoutSeconds: gateSeconds,
+        gate: (label, nodesAtVersion, after) => gate(label, hosts.length, after, true, nodesAtVersion),
+        after: this.ready,
+      },
+      this,
+    );
+    this.ready = bringUp;
     // Stacked etcd: snapshots on the control planes, once the control plane is whole.
     this.etcdBackup = backup
       ? etcdBackupSteps(
@@ -299,6 +338,18 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     } else {
       this.etcdRestore = pulumi.output(undefined);
     }
+
+    // What this update leaves, once it completed: the next preview checks its plan against it.
+    new ClusterRecord(
+      `${name}-record`,
+      {
+        kubernetesVersion: settings.kubernetesVersion,
+        controlPlanes: hosts.map((host) => host.name),
+        voters: gateMembersUpTo(hosts.length),
+        votersField: external ? "externalEtcd" : "controlPlaneHosts",
+      },
+      { parent: this, dependsOn: [this.ready] },
+    );
 
     this.kubeconfig = pulumi.secret(kubeconfigFetch.stdout);
     this.apiServerEndpoint = endpoint.apply((host) => `https://${host}:${port}`);

@@ -57,7 +57,7 @@ export interface GateObservation {
   /** Body of `GET /readyz` through the load balancer, when the gate checked it. */
   apiServerReadyz?: string;
   /** Control-plane nodes and whether they were Ready, when the gate checked them. */
-  nodes?: { name: string; ready: boolean }[];
+  nodes?: { name: string; ready: boolean; kubeletVersion?: string }[];
   /** Who leads etcd and, on control-plane gates, kube-controller-manager and kube-scheduler (absent from older gates). */
   leaders?: ObservedLeaders;
   /** Why the gate failed or is degraded, one line per problem, naming the member. */

@@ -1,5 +1,6 @@
 import { validateClusterSettings, validatePlacement } from "../topology";
 import type { ClusterSettings, ClusterSettingsArgs, QuorumPlan } from "../topology/types";
+import { DEFAULT_KUBERNETES_APT_REPOSITORY, kubernetesAptRepositoryProblem } from "../bootstrap/kubernetesPackages";
 import { requireArgument, validated } from "./argumentError";
 import type { EtcdClusterArgs, KubeadmControlPlaneArgs } from "./args";
 import { requireDistinctHostNames } from "./hostChecks";
@@ -60,6 +61,7 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
   requireDistinctHostNames(context, args.controlPlaneHosts, "controlPlaneHosts");
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireNodeQuirks(context, args);
+  requireUpgradePackageArgs(context, args);
   requireArgument(!external || args.etcdBackup === undefined, context, "etcdBackup", "takes snapshots on the etcd voters: with external etcd give etcdBackup to the EtcdCluster.");
   requireArgument(
     !external || args.etcdRestore === undefined || (Array.isArray(args.externalEtcd?.hosts) && args.externalEtcd!.hosts.length > 0),
@@ -115,6 +117,26 @@ export interface ValidatedEtcdCluster {
   quorumPlan: QuorumPlan;
   /** Scheduled snapshots on the members, or undefined. */
   backup?: ValidatedBackup;
+}
+
+/** The arguments that say where an upgrade's packages come from (see {@link KubeadmControlPlaneArgs}). */
+export interface UpgradePackageArgs {
+  /** See {@link KubeadmControlPlaneArgs.kubernetesAptRepository}. */
+  kubernetesAptRepository?: string;
+  /** See {@link KubeadmControlPlaneArgs.installKubernetesPackages}. */
+  installKubernetesPackages?: boolean;
+}
+
+/** Checks `kubernetesAptRepository` and `installKubernetesPackages`; throws an `ArgumentError` naming the field. */
+export function requireUpgradePackageArgs(context: string, args: UpgradePackageArgs): void {
+  const problem = args.kubernetesAptRepository === undefined ? undefined : kubernetesAptRepositoryProblem(args.kubernetesAptRepository);
+  requireArgument(problem === undefined, context, "kubernetesAptRepository", `${problem}. Give e.g. "${DEFAULT_KUBERNETES_APT_REPOSITORY}" or your mirror's equivalent.`);
+  requireArgument(
+    args.installKubernetesPackages === undefined || typeof args.installKubernetesPackages === "boolean",
+    context,
+    "installKubernetesPackages",
+    `${JSON.stringify(args.installKubernetesPackages)} is not a boolean. Use true (install from kubernetesAptRepository) or false (binaries managed elsewhere).`,
+  );
 }
 
 /** Checks an external etcd tier's plain arguments (odd member count, zone-failure tolerance, names). */

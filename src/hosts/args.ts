@@ -100,6 +100,10 @@ export interface HostsControlPlaneArgs {
   kubeletFailCgroupV1?: boolean;
   /** kube-proxy's `conntrack.maxPerCore`; `0` on container-like machines, which cannot write `nf_conntrack_max`. @default undefined (kube-proxy's default) */
   kubeProxyConntrackMaxPerCore?: number;
+  /** The Kubernetes apt repository (`{minor}` for the minor) the preparation and upgrades install from. See {@link KubeadmControlPlaneArgs.kubernetesAptRepository}. @default "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/" */
+  kubernetesAptRepository?: string;
+  /** Whether an upgrade installs the target kubeadm, kubelet and kubectl (apt); `false` when you manage the binaries. See {@link KubeadmControlPlaneArgs.installKubernetesPackages}. @default true */
+  installKubernetesPackages?: boolean;
   /** containerd's `restrict_oom_score_adj`, written by the preparation: `true` where containerd lacks CAP_SYS_RESOURCE (unprivileged LXD/Proxmox containers), or every pod sandbox fails. Only with `prepareHosts`. @default false */
   containerdRestrictOomScoreAdj?: boolean;
   /**

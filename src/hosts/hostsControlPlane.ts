@@ -62,7 +62,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
     const prepared = (spec: HostSpec, role: NodeRole): ClusterHost => {
       const host = clusterHostOf(spec, args.bastion);
       if (!valid.prepareHosts) return host;
-      const preparation = renderNodePreparation({ role, kubernetesVersion: settings.kubernetesVersion, restrictOomScoreAdj: args.containerdRestrictOomScoreAdj });
+      const preparation = renderNodePreparation({ role, kubernetesVersion: settings.kubernetesVersion, restrictOomScoreAdj: args.containerdRestrictOomScoreAdj, kubernetesAptRepository: args.kubernetesAptRepository });
       const step = hostCommand(
         `${name}-${spec.name}-prepare`,
         host,
@@ -124,6 +124,8 @@ export class HostsControlPlane extends pulumi.ComponentResource {
         ignorePreflightErrors: args.ignorePreflightErrors,
         kubeletFailCgroupV1: args.kubeletFailCgroupV1,
         kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
+        kubernetesAptRepository: args.kubernetesAptRepository,
+        installKubernetesPackages: args.installKubernetesPackages,
         etcdBackup: externalEtcd ? undefined : args.etcdBackup,
         etcdRestore: args.etcdRestore,
         reportCertificateExpiry: args.reportCertificateExpiry,

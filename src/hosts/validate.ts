@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { requireArgument, validated } from "../cluster/argumentError";
-import { requireNodeQuirks } from "../cluster/validateArgs";
+import { requireNodeQuirks, requireUpgradePackageArgs } from "../cluster/validateArgs";
 import { validateEtcdBackupArgs, validateEtcdRestoreArgs } from "../cluster/validateBackup";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
 import { cidrsOverlap, parseIpv4Cidr, validatePlacement } from "../topology";
@@ -187,6 +187,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
     "is written by the host preparation, which prepareHosts: false turns off. Set restrict_oom_score_adj in your own containerd configuration instead.",
   );
 
+  requireUpgradePackageArgs(context, args);
   validateEtcdBackupArgs(context, args.etcdBackup);
   requireArgument(args.reportCertificateExpiry === undefined || typeof args.reportCertificateExpiry === "boolean", context, "reportCertificateExpiry", `${JSON.stringify(args.reportCertificateExpiry)} is not a boolean. Use true or false.`);
   validateEtcdRestoreArgs(context, args.etcdRestore);

@@ -8,7 +8,7 @@
  * none of their provider modules), so no example gets as far as creating a resource; see the README.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -127,6 +127,45 @@ describe("examples/own-hosts under the real CLI", () => {
         const got = ownHosts.pulumi(["config", "get", "sshPrivateKey"]);
         expect(got.code).toBe(0);
         expect(got.output.trim()).toBe(sshKey);
+    });
+
+    test("against the record of the last update, the real engine refuses a minor skip and a downgrade at preview, naming kubernetesVersion", () => {
+        // The state an update at 1.33.6 leaves: the record (with its serialized provider, as the preview computes
+        // it), its default provider and its parents; taken from the preview's own planned states.
+        const planned = (JSON.parse(ownHosts.pulumi(["preview", "--json", "--show-secrets=false"]).output) as { steps: { urn: string; newState?: Record<string, unknown> }[] }).steps;
+        const record = planned.find((step) => step.urn.endsWith("pulumi-nodejs:dynamic:Resource::own-hosts-control-plane-record"))?.newState;
+        expect(record).toBeDefined();
+        const providerUrn = String(record!.provider ?? "").split("::").slice(0, -1).join("::") || "urn:pulumi:e2e::own-hosts::pulumi:providers:pulumi-nodejs::default";
+        const keep = (urn: string) => /pulumi:pulumi:Stack::|::pulumi-k8s-ha:hosts:HostsControlPlane::own-hosts$|KubeadmControlPlane::own-hosts-control-plane$/.test(urn);
+        const parents = planned.filter((step) => keep(step.urn)).map((step) => ({ urn: step.urn, custom: false, type: step.newState?.type, parent: step.newState?.parent }));
+        const inputs = { ...(record!.inputs as Record<string, unknown>), kubernetesVersion: "1.33.6" };
+        const state = JSON.parse(ownHosts.exportState()) as { deployment: { resources?: unknown[] } };
+        state.deployment.resources = [
+            ...parents,
+            { urn: providerUrn, custom: true, id: "e2e-provider", type: "pulumi:providers:pulumi-nodejs", inputs: {}, outputs: {} },
+            { urn: record!.urn, custom: true, id: "cluster-record", type: "pulumi-nodejs:dynamic:Resource", parent: record!.parent, provider: `${providerUrn}::e2e-provider`, inputs, outputs: inputs },
+        ];
+        const file = path.join(ownHosts.dir, "recorded-1.33.6.json");
+        writeFileSync(file, JSON.stringify(state));
+        const imported = ownHosts.pulumi(["stack", "import", "--file", file]);
+        expect(imported.output).toContain("Import complete.");
+
+        const previewAt = (version: string) => {
+            expect(ownHosts.pulumi(["config", "set", "kubernetesVersion", version]).code).toBe(0);
+            return ownHosts.pulumi(["preview", "--show-secrets=false"]);
+        };
+        const skip = previewAt("1.35.0");
+        expect(skip.code).not.toBe(0);
+        expect(skip.output).toContain("kubernetesVersion");
+        expect(skip.output).toContain("the cluster runs 1.33.6 (recorded by the last successful update); kubeadm upgrades one minor at a time: set kubernetesVersion to 1.34.x first, run the update, then 1.35.0.");
+        const downgrade = previewAt("1.32.9");
+        expect(downgrade.code).not.toBe(0);
+        expect(downgrade.output).toContain('1.32.9 would be a downgrade, which kubeadm does not support. Set kubernetesVersion back to "1.33.6".');
+        // The next minor is an upgrade the preview accepts: the record is to change.
+        const next = previewAt("1.34.2");
+        expect(next.output).not.toContain("recorded by the last successful update");
+        expect(next.code).toBe(0);
+        for (const text of [skip.output, downgrade.output, next.output]) expect(text).not.toContain("E2E-");
     });
 });
 

@@ -6,7 +6,7 @@
 const Sequencer = require("@jest/test-sequencer").default;
 const path = require("node:path");
 
-const RUN_LAST = ["kubernetesInterrupted.test.ts"];
+const RUN_LAST = ["kubernetesUpgrade.test.ts", "kubernetesReplace.test.ts", "kubernetesInterrupted.test.ts"];
 
 class RunLastSequencer extends Sequencer {
   sort(tests) {

@@ -8,9 +8,10 @@
 #   flannel-<v>/bin:    flanneld     (the test bed's CNI)
 #   pause-<v>/bin:      pause        (upstream's pause.c from the Kubernetes module, static)
 #   crictl-<v>/bin:     crictl       (kubeadm's preflight wants it, as the cri-tools package ships it)
-#   pulumi-<v>-nodejs-<v>/bin: pulumi (the CLI and engine) and pulumi-language-nodejs (the Node.js language
-#                       host), side by side as Pulumi's own distribution has them: the CLI takes its language
-#                       hosts from its own directory and no other (they cannot be `pulumi plugin install`ed)
+#   pulumi-<v>-nodejs-<v>/bin: pulumi (the CLI and engine), pulumi-language-nodejs (the Node.js language
+#                       host) and pulumi-resource-pulumi-nodejs (the dynamic-provider script), side by side as
+#                       Pulumi's own distribution has them: the CLI takes its language hosts from its own
+#                       directory and no other (they cannot be `pulumi plugin install`ed)
 # usage: build-upstream.sh [all|kubernetes|etcd|coredns|flannel|pause|crictl|pulumi VERSION]
 # env:   TESTBED_CACHE (default /var/cache/pulumi-k8s-ha-testbed); versions below.
 set -euo pipefail
@@ -123,6 +124,15 @@ build_pulumi() { # $1=CLI version $2=out; the language host at $PULUMI_NODEJS_HO
   ( cd "$2/src/host" && copy_module "github.com/pulumi/pulumi/sdk/v3@$host"
     go build -mod=mod -trimpath -ldflags "$(pulumi_ldflags "$host")" -o "$2/bin/pulumi-language-nodejs" ./nodejs/cmd/pulumi-language-nodejs )
   "$2/bin/pulumi" version | grep -qx "$1"
+  add_dynamic_provider "$1" "$2"
+}
+
+# add_dynamic_provider CLI_VERSION DIR: the engine runs a program's dynamic providers (pulumi.dynamic.Resource)
+# through pulumi-resource-pulumi-nodejs, a script the CLI distribution carries beside the language host; it is
+# published in the sdk module (nodejs/dist). Also run for a cached entry that predates it (a copy, idempotent).
+add_dynamic_provider() {
+  [ -x "$2/bin/pulumi-resource-pulumi-nodejs" ] && return 0
+  install -m 0755 "$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$1" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')/nodejs/dist/pulumi-resource-pulumi-nodejs" "$2/bin/"
 }
 
 mkdir -p "$CACHE"
@@ -136,6 +146,7 @@ case "${1:-all}" in
     done_or_build "flannel-$FLANNEL_VERSION" build_flannel "$FLANNEL_VERSION"
     done_or_build "crictl-$CRICTL_VERSION" build_crictl "$CRICTL_VERSION"
     done_or_build "pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION" build_pulumi "$PULUMI_VERSION"
+    add_dynamic_provider "$PULUMI_VERSION" "$CACHE/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION"
     log "all in $((SECONDS - t0)) s; cache $(du -sh --exclude=gomod --exclude=gocache "$CACHE" | cut -f1) of binaries, $(du -sh "$CACHE" | cut -f1) with the Go caches"
     ;;
   kubernetes|etcd|coredns|flannel|pause|crictl) done_or_build "$1-$2" "build_$1" "$2" ;;

@@ -1,4 +1,5 @@
 import { paths } from "../paths";
+import { MINT_CLIENT_CERT } from "./joinHygiene";
 import { bashBraces, bashScript } from "./shell";
 
 /** How long a refreshed bootstrap token stays valid (kubeadm's default token lifetime). */
@@ -49,8 +50,10 @@ EOF
  * cluster-admin) valid one day, whose key lives in a root-only temporary directory and is deleted right after.
  * A refresh that fails (API not reachable yet) is reported and left to kubeadm's own discovery, which retries.
  */
-export const ENSURE_JOIN_TOKEN = bashBraces(String.raw`ensure_join_token() {
-  local endpoint token dir
+export const ENSURE_JOIN_TOKEN = bashBraces(String.raw`${MINT_CLIENT_CERT}
+
+ensure_join_token() {
+  local endpoint token dir why
   endpoint="$(sed -n 's/^ *apiServerEndpoint:[[:space:]]*//p' "$CONFIG_FILE" | head -n 1)"
   token="$(sed -n 's/^ *token:[[:space:]]*//p' "$CONFIG_FILE" | head -n 1)"
   if [ ! -f "$CA_KEY" ] || [ -z "$endpoint" ] || [ -z "$token" ]; then
@@ -58,11 +61,7 @@ export const ENSURE_JOIN_TOKEN = bashBraces(String.raw`ensure_join_token() {
     return 0
   fi
   dir="$(mktemp -d)"
-  chmod 700 "$dir"
-  if openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/client.key" \
-      -subj "/O=kubeadm:cluster-admins/CN=pulumi-k8s-ha:join:$(hostname)" -out "$dir/client.csr" 2>"$dir/openssl.log" &&
-    openssl x509 -req -in "$dir/client.csr" -CA "$CA_CERT" -CAkey "$CA_KEY" -set_serial "0x$(openssl rand -hex 16)" -days 1 \
-      -extfile <(printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n') -out "$dir/client.crt" 2>>"$dir/openssl.log"; then
+  if why="$(mint_client_cert "$dir" "$CA_CERT" "$CA_KEY" "/O=kubeadm:cluster-admins/CN=pulumi-k8s-ha:join:$(hostname)")"; then
     cat > "$dir/kubeconfig" <<EOF
 apiVersion: v1
 kind: Config
@@ -89,7 +88,7 @@ EOF
       echo "bootstrap token not refreshed (kubeadm join tries it as it is): $(tail -n 1 "$dir/kubectl.log")" >&2
     fi
   else
-    echo "bootstrap token not refreshed: no client certificate from $CA_CERT: $(tail -n 1 "$dir/openssl.log")" >&2
+    echo "bootstrap token not refreshed: no client certificate from $CA_CERT: $why" >&2
   fi
   rm -rf "$dir"
 }`);

@@ -6,6 +6,12 @@ export interface EtcdMembershipOptions {
   desiredMembers: string[];
   /** Client URLs to talk to (the desired members'). */
   endpoints: string[];
+  /**
+   * Addresses of the planned machines: a started member whose peer URL is on none of them is removed too, even under
+   * a planned name (the machine it ran on was replaced by one with another address); its name's Node, now the new
+   * machine's, is kept. @default [] (members judged by name only)
+   */
+  plannedAddresses?: string[];
   /** CA bundle, client certificate and key etcdctl uses (paths on the machine running the step). */
   caFile: string;
   certFile: string;
@@ -17,8 +23,8 @@ export interface EtcdMembershipOptions {
 }
 
 /**
- * Scale-down, done in the safe order: removes from etcd every started member that is no longer in the plan
- * (moving leadership off it first), before the final gate checks the new member count and before Pulumi deletes
+ * Scale-down and replacement, done in the safe order: removes from etcd every started member that is no longer in
+ * the plan, by name or (a replaced machine) by address (moving leadership off it first), before the final gate checks the new member count and before Pulumi deletes
  * the machine (Pulumi runs deletes after creates and updates). Members without a name (added but never started)
  * are left for a person to look at: the gate names them. Refuses to remove so many that the desired members
  * healthy now would not keep a quorum. A no-op when every member is planned.
@@ -32,6 +38,7 @@ export function etcdMembershipScript(options: EtcdMembershipOptions): string {
     {
       DESIRED: options.desiredMembers.join(" "),
       ENDPOINTS: options.endpoints.join(","),
+      PLANNED_ADDRESSES: (options.plannedAddresses ?? []).join(" "),
       CA_FILE: options.caFile,
       CERT_FILE: options.certFile,
       KEY_FILE: options.keyFile,
@@ -56,10 +63,20 @@ until any_listening "$ENDPOINTS" && list="$(etcdctl_at "$ENDPOINTS" --command-ti
 done
 
 is_desired() { case " $DESIRED " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+# Whether a member's peer URL is on a planned machine (always, when the addresses are not given).
+on_planned_machine() {
+  local host="@{1#https://}"
+  host="@{host%:*}"
+  host="@{host#[}"
+  host="@{host%]}"
+  [ -z "$PLANNED_ADDRESSES" ] && return 0
+  case " $PLANNED_ADDRESSES " in *" $host "*) return 0 ;; *) return 1 ;; esac
+}
 removals=()
 while IFS= read -r line; do
   name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
-  if [ -n "$name" ] && ! is_desired "$name"; then removals+=("$line"); fi
+  peer="$(printf '%s' "$line" | awk -F', ' '{print $4}')"
+  if [ -n "$name" ] && { ! is_desired "$name" || ! on_planned_machine "$peer"; }; then removals+=("$line"); fi
 done <<< "$list"
 if [ "@{#removals[@]}" -eq 0 ]; then
   echo "etcd membership matches the plan ($(printf '%s\n' "$list" | grep -c .) member(s))"
@@ -71,7 +88,8 @@ healthy_desired=0
 while IFS= read -r line; do
   name="$(printf '%s' "$line" | awk -F', ' '{print $3}')"
   client="$(printf '%s' "$line" | awk -F', ' '{print $5}')"
-  if is_desired "$name" && [ -n "$client" ] && etcdctl_at "$client" endpoint health >/dev/null 2>&1; then
+  peer="$(printf '%s' "$line" | awk -F', ' '{print $4}')"
+  if is_desired "$name" && on_planned_machine "$peer" && [ -n "$client" ] && etcdctl_at "$client" endpoint health >/dev/null 2>&1; then
     healthy_desired=$((healthy_desired + 1))
   fi
 done <<< "$list"
@@ -90,7 +108,10 @@ for line in "@{removals[@]}"; do
   own_id="$(printf '%s\n' "$fields" | sed -n 's/^"MemberID" : //p')"
   if [ -n "$own_id" ] && [ "$own_id" = "$(printf '%s\n' "$fields" | sed -n 's/^"Leader" : //p')" ]; then
     target="$(printf '%s\n' "$list" | while IFS= read -r other; do
-      if is_desired "$(printf '%s' "$other" | awk -F', ' '{print $3}')"; then printf '%s' "$other" | awk -F', ' '{print $1}'; break; fi
+      if is_desired "$(printf '%s' "$other" | awk -F', ' '{print $3}')" && on_planned_machine "$(printf '%s' "$other" | awk -F', ' '{print $4}')"; then
+        printf '%s' "$other" | awk -F', ' '{print $1}'
+        break
+      fi
     done)"
     etcdctl_at "$client" --command-timeout=10s move-leader "$target" >/dev/null
     echo "moved leadership from $name to $target"
@@ -102,6 +123,10 @@ for line in "@{removals[@]}"; do
     fi
     sleep 1
   done
+  if is_desired "$name"; then
+    echo "removed etcd member $name ($id) of a replaced machine ($(printf '%s' "$line" | awk -F', ' '{print $4}')); Node $name is the new machine's"
+    continue
+  fi
   echo "removed etcd member $name ($id)"
   if [ -n "$KUBECONFIG_FILE" ]; then
     kubectl --kubeconfig "$KUBECONFIG_FILE" delete node "$name" --ignore-not-found >/dev/null

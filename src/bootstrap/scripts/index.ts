@@ -12,3 +12,5 @@ export * from "./etcdMembership";
 export * from "./etcdSnapshot";
 export * from "./etcdRestore";
 export * from "./certificateExpiry";
+export * from "./kubernetesUpgrade";
+export * from "./joinHygiene";

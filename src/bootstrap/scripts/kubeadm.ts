@@ -1,5 +1,6 @@
 import { paths } from "../paths";
 import { ENSURE_JOIN_TOKEN, REFRESH_BOOTSTRAP_TOKEN, TOKEN_FAILURE_HINT } from "./bootstrapToken";
+import { REMOVE_STALE_PEERS, staleMemberParameters } from "./joinHygiene";
 import { INIT_OUTCOME, JOIN_OUTCOME, kubeadmRecoveryFunctions, kubeadmRecoveryParameters } from "./kubeadmRecovery";
 import { bashScript } from "./shell";
 
@@ -7,6 +8,15 @@ import { bashScript } from "./shell";
 export interface KubeadmStepOptions {
   /** Extra preflight errors kubeadm should ignore (e.g. `NumCPU` on small machines). @default [] */
   ignorePreflightErrors?: string[];
+}
+
+/** Options of {@link kubeadmJoinScript}. */
+export interface KubeadmJoinStepOptions extends KubeadmStepOptions {
+  /**
+   * Addresses of every planned control plane: etcd members and a Node of this name that belong to none of them (a
+   * replaced machine's, an interrupted join's) are removed before the join (`remove_stale_peers`). @default []
+   */
+  plannedAddresses?: string[];
 }
 
 const REDACT_TOKENS = String.raw`sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g; s/[a-f0-9]{64}/<redacted-key>/g'`;
@@ -54,6 +64,18 @@ export interface KubeadmInitStepOptions extends KubeadmStepOptions {
    * (this machine replaced the first control plane) and init is refused instead of creating a second cluster.
    */
   existingClusterUrl: string;
+  /**
+   * `https://<address>:<port>/healthz` of the other planned control planes. When the endpoint or any of them serves
+   * this cluster, the cluster exists (this machine replaced the first control plane) and `joinScript` runs instead.
+   * @default []
+   */
+  peerApiUrls?: string[];
+  /**
+   * The join step's script ({@link kubeadmJoinScript}, with this machine's join configuration placed too): run
+   * instead of `kubeadm init` when the cluster exists, and on every later run once this machine took that path.
+   * `""` refuses init there instead. @default ""
+   */
+  joinScript?: string;
 }
 
 /**
@@ -77,6 +99,10 @@ export function kubeadmInitScript(options: KubeadmInitStepOptions): string {
     {
       LOG_DIR: paths.logDir,
       EXISTING_CLUSTER_URL: options.existingClusterUrl,
+      PEER_API_URLS: (options.peerApiUrls ?? []).join(" "),
+      JOIN_SCRIPT_B64: Buffer.from(options.joinScript ?? "", "utf8").toString("base64"),
+      JOIN_DONE: paths.kubeadmJoinDone,
+      JOIN_STARTED: paths.kubeadmJoinStarted,
       CLUSTER_CA: `${paths.kubernetesPki}/ca.crt`,
       CONFIG_FILE: paths.kubeadmInitConfig,
       ...kubeadmRecoveryParameters("init"),
@@ -85,9 +111,37 @@ export function kubeadmInitScript(options: KubeadmInitStepOptions): string {
 ${INIT_OUTCOME}
 ${stepPrologue("init")}
 
+# Which API server already serves this cluster (checked with its CA): the endpoint, or another planned control plane.
+serving_url() {
+  local url
+  for url in "$EXISTING_CLUSTER_URL" $PEER_API_URLS; do
+    if [ "$(curl -sS --max-time 5 --cacert "$CLUSTER_CA" "$url" 2>/dev/null || true)" = "ok" ]; then
+      printf '%s' "$url"
+      return 0
+    fi
+  done
+  return 1
+}
+
 if [ -f "$DONE_MARKER" ] && [ -f "$ADMIN_CONF" ]; then
   echo "$node_name already initialised: $(cat "$DONE_MARKER")"
   exit 0
+fi
+# init or join is decided here, from the cluster, not from this machine's place in the plan: a machine that replaced
+# the first control plane joins the cluster that exists (and keeps joining on later runs).
+nobody_serves=false
+if [ -n "$JOIN_SCRIPT_B64" ] && [ ! -f "$DONE_MARKER" ]; then
+  joining=""
+  if [ -f "$JOIN_DONE" ] || [ -f "$JOIN_STARTED" ]; then
+    joining="it took the join path before"
+  elif [ ! -f "$ADMIN_CONF" ]; then
+    restore_placed_files >/dev/null
+    if url="$(serving_url)"; then joining="$url already serves this cluster"; else nobody_serves=true; fi
+  fi
+  if [ -n "$joining" ]; then
+    echo "$node_name joins the cluster instead of initialising one: $joining"
+    exec bash -c "$(printf '%s' "$JOIN_SCRIPT_B64" | base64 -d)"
+  fi
 fi
 if [ -f "$DONE_MARKER" ]; then
   echo "$DONE_MARKER exists but $ADMIN_CONF does not (reset by hand?): initialising again"
@@ -115,9 +169,8 @@ if [ -f "$ADMIN_CONF" ]; then
   esac
 fi
 restore_placed_files
-if [ "$(curl -sS --max-time 5 --cacert "$CLUSTER_CA" "$EXISTING_CLUSTER_URL" 2>/dev/null || true)" = "ok" ]; then
-  echo "refusing kubeadm init on $node_name: $EXISTING_CLUSTER_URL already serves this cluster." >&2
-  echo "This machine replaced the first control plane; remove its old etcd member and join it instead." >&2
+if [ "$nobody_serves" = false ] && url="$(serving_url)"; then
+  echo "refusing kubeadm init on $node_name: $url already serves this cluster (a second cluster would split it)." >&2
   exit 1
 fi
 [ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
@@ -142,7 +195,7 @@ ${runKubeadm("init", options)}
  * done, does not run again). So the join first makes its token valid itself (`ensure_join_token`, with the cluster
  * CA the program placed on this machine); when discovery still fails on the token, it says so.
  */
-export function kubeadmJoinScript(options: KubeadmStepOptions = {}): string {
+export function kubeadmJoinScript(options: KubeadmJoinStepOptions = {}): string {
   return bashScript(
     "kubeadm join --control-plane (skipped when it completed; an interrupted join is undone and run again)",
     {
@@ -151,11 +204,14 @@ export function kubeadmJoinScript(options: KubeadmStepOptions = {}): string {
       CA_CERT: `${paths.kubernetesPki}/ca.crt`,
       CA_KEY: `${paths.kubernetesPki}/ca.key`,
       ...kubeadmRecoveryParameters("join"),
+      ...staleMemberParameters(options.plannedAddresses ?? []),
     },
     `
 ${REFRESH_BOOTSTRAP_TOKEN}
 
 ${ENSURE_JOIN_TOKEN}
+
+${REMOVE_STALE_PEERS}
 
 ${JOIN_OUTCOME}
 ${stepPrologue("join")}
@@ -195,6 +251,7 @@ if join_state_present; then
 fi
 restore_placed_files
 [ -f "$CONFIG_FILE" ] || { echo "$CONFIG_FILE missing: the place-files step did not run" >&2; exit 1; }
+remove_stale_peers
 ensure_join_token
 ${runKubeadm("join", options)}
 `,

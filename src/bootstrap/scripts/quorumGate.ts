@@ -33,6 +33,13 @@ export interface QuorumGateOptions {
   readyzCaFile?: string;
   /** Control-plane nodes that must be Ready (via the admin kubeconfig); 0 skips the check. @default 0 */
   expectedReadyNodes?: number;
+  /**
+   * Nodes whose kubelet must report `kubeletVersion` (the nodes an upgrade has reached so far); they must be
+   * registered too. @default [] (versions observed, not required)
+   */
+  nodesAtVersion?: string[];
+  /** The version `nodesAtVersion` must report, with its `v` (`v1.34.2`). Required with `nodesAtVersion`. @default "" */
+  kubeletVersion?: string;
   /** Kubeconfig for the node check and the leader Leases. @default "/etc/kubernetes/admin.conf" */
   kubeconfigFile?: string;
   /**
@@ -91,6 +98,10 @@ export function quorumGateScript(options: QuorumGateOptions): string {
       throw new Error(`quorum gate member ${JSON.stringify(member)} has an unusable name or endpoint`);
     }
   }
+  const nodesAtVersion = options.nodesAtVersion ?? [];
+  if (nodesAtVersion.length > 0 && !/^v\d+\.\d+\.\d+$/.test(options.kubeletVersion ?? "")) {
+    throw new Error(`quorum gate: nodesAtVersion needs kubeletVersion like v1.34.2, got ${JSON.stringify(options.kubeletVersion)}`);
+  }
   return bashScript(
     "quorum gate: etcd membership, health, leader and API readiness, with bounded retries",
     {
@@ -106,6 +117,8 @@ export function quorumGateScript(options: QuorumGateOptions): string {
       READYZ_URL: options.readyzUrl ?? "",
       READYZ_CA_FILE: options.readyzCaFile ?? "/etc/kubernetes/pki/ca.crt",
       EXPECTED_READY_NODES: options.expectedReadyNodes ?? 0,
+      NODES_AT_VERSION: nodesAtVersion.join(" "),
+      KUBELET_VERSION: options.kubeletVersion ?? "",
       KUBECONFIG_FILE: options.kubeconfigFile ?? "/etc/kubernetes/admin.conf",
       NODE_NAMES_BY_HOSTNAME: JSON.stringify(options.nodeNamesByHostname ?? {}),
       OBSERVE_LEASE_HOLDERS: options.observeLeaseHolders ?? ((options.readyzUrl ?? "") !== "" || (options.expectedReadyNodes ?? 0) > 0),
@@ -219,12 +232,16 @@ check_once() {
     [ "$readyz" = "ok" ] || problems+=("API server not ready through $READYZ_URL: $(last_line "$readyz")")
   fi
   nodes_json="null"
-  if [ "$EXPECTED_READY_NODES" -gt 0 ]; then
+  if [ "$EXPECTED_READY_NODES" -gt 0 ] || [ -n "$NODES_AT_VERSION" ]; then
     node_lines="$(kubectl --kubeconfig "$KUBECONFIG_FILE" get nodes -l node-role.kubernetes.io/control-plane \
-      -o 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null || true)"
-    nodes_json="$(printf '%s\n' "$node_lines" | grep -F '=' | jq -Rsc 'split("\n") | map(select(length > 0) | split("=") | {name: .[0], ready: (.[1] == "True")})')"
+      -o 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}={.status.nodeInfo.kubeletVersion}{"\n"}{end}' 2>/dev/null || true)"
+    nodes_json="$(printf '%s\n' "$node_lines" | grep -F '=' | jq -Rsc 'split("\n") | map(select(length > 0) | split("=") | {name: .[0], ready: (.[1] == "True"), kubeletVersion: .[2]})')"
     ready_nodes="$(printf '%s' "$nodes_json" | jq '[.[] | select(.ready)] | length')"
     [ "$ready_nodes" -ge "$EXPECTED_READY_NODES" ] || problems+=("$ready_nodes of $EXPECTED_READY_NODES control-plane node(s) Ready")
+    for node in $NODES_AT_VERSION; do
+      version="$(printf '%s' "$nodes_json" | jq -r --arg name "$node" '[.[] | select(.name == $name) | .kubeletVersion] | first // "not registered"')"
+      [ "$version" = "$KUBELET_VERSION" ] || problems+=("node $node runs kubelet $version, expected $KUBELET_VERSION")
+    done
   fi
 
   # Who leads, for the operator; never part of the verdict. etcd: the one checked member that calls itself leader.

@@ -21,7 +21,7 @@ import { paths } from "../../../src/bootstrap/paths";
 import { upstreamBinary } from "./upstreamCache";
 
 /** kubelet.service as the kubelet .deb of pkgs.k8s.io ships it (kubernetes/release, cmd/krel templates). */
-const KUBELET_SERVICE = `[Unit]
+export const KUBELET_SERVICE = `[Unit]
 Description=kubelet: The Kubernetes Node Agent
 Documentation=https://kubernetes.io/docs/
 Wants=network-online.target
@@ -38,7 +38,7 @@ WantedBy=multi-user.target
 `;
 
 /** kubeadm's kubelet drop-in as the kubeadm .deb ships it (10-kubeadm.conf). */
-const KUBEADM_DROP_IN = `# Note: This dropin only works with kubeadm and kubelet v1.11+
+export const KUBEADM_DROP_IN = `# Note: This dropin only works with kubeadm and kubelet v1.11+
 [Service]
 Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
 Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"

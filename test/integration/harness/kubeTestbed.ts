@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { kubernetesAptRepositories } from "./aptRepository";
 import { buildKubeNodeImage } from "./kubeNodeImage";
 import { makeServerTls, ManifestServer, serveFiles } from "./manifestServer";
 import { startTestbed, Testbed, TestHost } from "./testbed";
@@ -41,8 +42,10 @@ export interface KubeTestbed {
     readonly virtualIp: string;
     /** HTTPS URL of the CNI manifest. */
     readonly cniManifestUrl: string;
-    /** The manifest server (its request log shows the library fetched the manifest). */
+    /** The manifest server (its request log shows the library fetched the manifest and the packages). */
     readonly manifestServer: ManifestServer;
+    /** With `upgradeVersions`: the `kubernetesAptRepository` template (`{minor}`) of the served packages; "" otherwise. */
+    readonly kubernetesAptRepository: string;
     /**
      * The HostsControlPlane arguments every bring-up on this bed shares: the VIP on the load-balancer hosts, the
      * served CNI, no preparation (the machine image did it), bounded waits, the container-like machine settings.
@@ -72,6 +75,12 @@ export interface KubeTestbedOptions {
     readonly loadBalancerCount: number;
     /** Kubernetes version without `v`. @default "1.34.2" */
     readonly kubernetesVersion?: string;
+    /**
+     * Versions an upgrade may go to: their images are imported into every node too (what a registry would serve),
+     * and kubeadm, kubelet and kubectl of each (and of `kubernetesVersion`) are served as pkgs.k8s.io-like apt
+     * repositories (aptRepository.ts) at {@link KubeTestbed.kubernetesAptRepository}. @default [] (no repository)
+     */
+    readonly upgradeVersions?: readonly string[];
 }
 
 function run(file: string, args: readonly string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<string> {
@@ -90,12 +99,19 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
     const tls = makeServerTls(bridgeAddress);
     // The image tars (built once per version and cached); their paths are visible inside every host, whose
     // lower layer is this machine's root.
-    const tars = (await run("bash", [IMAGES_SCRIPT, "build", `v${version}`], 30 * 60_000))
-        .trim()
-        .split("\n")
-        .map((line) => line.split("\t")[1] ?? "")
-        .filter((tar) => tar.endsWith(".tar"));
-    if (tars.length === 0) throw new Error(`images.sh build v${version} printed no image tar`);
+    const imageTars = async (v: string): Promise<string[]> => {
+        const built = (await run("bash", [IMAGES_SCRIPT, "build", `v${v}`], 30 * 60_000))
+            .trim()
+            .split("\n")
+            .map((line) => line.split("\t")[1] ?? "")
+            .filter((tar) => tar.endsWith(".tar"));
+        if (built.length === 0) throw new Error(`images.sh build v${v} printed no image tar`);
+        return built;
+    };
+    const upgradeVersions = options.upgradeVersions ?? [];
+    const tars: string[] = [];
+    for (const v of [version, ...upgradeVersions]) tars.push(...(await imageTars(v)));
+    const apt = upgradeVersions.length > 0 ? kubernetesAptRepositories([version, ...upgradeVersions]) : undefined;
     // One image directory per test bed (TESTBED_KIND_STATE), so test beds with their own prefix can run side by side.
     const state = process.env.TESTBED_KIND_STATE ?? "/tmp/pulumi-k8s-ha-kind";
     const image = buildKubeNodeImage({ dir: `${state}-node-image-v${version}`, kubernetesVersion: version, extraCaPems: [tls.caPem] });
@@ -112,8 +128,9 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
             // hosts mask every packaged daemon of the machine by default).
             ...loadBalancers.map((h) => tb.run(h, "rm -f /etc/systemd/system/haproxy.service /etc/systemd/system/keepalived.service && systemctl daemon-reload")),
         ]);
-        server = await serveFiles(bridgeAddress, tls, { "/flannel.yaml": readFileSync(FLANNEL_MANIFEST, "utf8") });
+        server = await serveFiles(bridgeAddress, tls, { "/flannel.yaml": readFileSync(FLANNEL_MANIFEST, "utf8"), ...apt?.files });
     } catch (e) {
+        apt?.cleanup();
         await tb.stop();
         rmSync(scratch, { recursive: true, force: true });
         throw e;
@@ -144,6 +161,7 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
         virtualIp,
         cniManifestUrl,
         manifestServer,
+        kubernetesAptRepository: apt ? `${manifestServer.baseUrl}v{minor}/deb/` : "",
         sharedArgs: {
             virtualIp,
             virtualIpInterface: "eth0",
@@ -167,6 +185,7 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
         },
         async stop() {
             await manifestServer.close();
+            apt?.cleanup();
             rmSync(scratch, { recursive: true, force: true });
             await tb.stop();
             rmSync(image, { recursive: true, force: true });

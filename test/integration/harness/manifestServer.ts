@@ -4,7 +4,7 @@
  * it would fetch a manifest from the internet.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:https";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -44,15 +44,26 @@ export interface ManifestServer {
     close(): Promise<void>;
 }
 
+/** What a URL path serves: text, or a file of this machine streamed as it is (large package files). */
+export type ServedFile = string | { readonly file: string };
+
 /** Serves `files` (URL path -> content) over HTTPS on `address`, on a free port. */
-export function serveFiles(address: string, tls: ServerTls, files: Readonly<Record<string, string>>): Promise<ManifestServer> {
+export function serveFiles(address: string, tls: ServerTls, files: Readonly<Record<string, ServedFile>>): Promise<ManifestServer> {
     const requests: string[] = [];
     const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
         const url = req.url ?? "/";
         requests.push(url);
         const body = files[url];
-        res.writeHead(body === undefined ? 404 : 200, { "content-type": "application/yaml" });
-        res.end(body ?? "not found\n");
+        if (body === undefined) {
+            res.writeHead(404, { "content-type": "text/plain" });
+            res.end("not found\n");
+        } else if (typeof body === "string") {
+            res.writeHead(200, { "content-type": "application/yaml" });
+            res.end(body);
+        } else {
+            res.writeHead(200, { "content-type": "application/octet-stream", "content-length": statSync(body.file).size });
+            createReadStream(body.file).pipe(res);
+        }
     });
     return new Promise((resolve, reject) => {
         server.once("error", reject);

@@ -126,12 +126,15 @@ exit 0
       `echo "etcdctl $*" >> "$R/etcdctl.calls"
 if [ -f "$R/state/etcd.down" ]; then echo "Error: context deadline exceeded" >&2; exit 1; fi
 case "$*" in
+  *"endpoint health"*) for dead in $(cat "$R/state/dead" 2>/dev/null); do case "$*" in *"--endpoints=$dead "*) echo "unhealthy" >&2; exit 1 ;; esac; done ;;
   *"member list"*) cat "$R/state/members" ;;
   *"member remove "*) id="\${@: -1}"; grep -q "^$id, " "$R/state/members" || { echo "Error: etcdserver: member not found" >&2; exit 1; }; sed -i "/^$id, /d" "$R/state/members" ;;
 esac
 `,
     );
     stub("systemctl", `echo "systemctl $*" >> "$R/systemctl.calls"\n`);
+    // curl answers "ok" for the URL in state/serving (an API server of this cluster), nothing otherwise.
+    stub("curl", `echo "curl \${@: -1}" >> "$R/curl.calls"\n[ "$(cat "$R/state/serving" 2>/dev/null)" = "\${@: -1}" ] && printf ok\nexit 0\n`);
     env = { ...process.env, PATH: `${file("bin")}:${process.env.PATH}` };
     const bundle = renderFileBundle(Object.entries(placed).map(([name, f]) => ({ path: file(name), ...f })));
     const place = spawnSync(
@@ -488,6 +491,91 @@ esac
           .sort(),
       );
       expect(calls("kubeadm")[0]).toBe("kubeadm init ca.crt:present");
+    });
+  });
+
+  describe("a machine that replaces another", () => {
+    const planned = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+    /** Real CAs (the hygiene signs client certificates with them), placed and in the pristine copy. */
+    function realCas() {
+      for (const [crt, key] of [["etc/kubernetes/pki/ca.crt", "etc/kubernetes/pki/ca.key"], ["etc/kubernetes/pki/etcd/ca.crt", "etc/kubernetes/pki/etcd/ca.key"]]) {
+        const made = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=test CA", "-keyout", file(key), "-out", file(crt)], { encoding: "utf8" });
+        expect(made.status).toBe(0);
+        for (const f of [crt, key]) {
+          const copy = path.join(file("var/lib/pulumi-k8s-ha/placed"), file(f));
+          fs.mkdirSync(path.dirname(copy), { recursive: true });
+          fs.copyFileSync(file(f), copy);
+        }
+      }
+    }
+
+    test("before joining it removes the etcd member of the machine it replaces and a learner an interrupted join left, and the old machine's Node; planned and answering members stay", () => {
+      realCas();
+      write("state/kubeadm.ok");
+      write(
+        "state/members",
+        voters +
+          "aa11aa11aa11aa11, started, cp-2, https://10.0.0.9:2380, https://10.0.0.9:2379, false\n" +
+          "bb22bb22bb22bb22, unstarted, , https://10.0.0.8:2380, , true\n" +
+          "cc33cc33cc33cc33, started, cp-9, https://10.0.0.7:2380, https://10.0.0.7:2379, false\n",
+      );
+      write("state/dead", "https://10.0.0.9:2379\n");
+      write("state/node", "cp-2 10.0.0.9");
+      const result = run(kubeadmJoinScript({ plannedAddresses: planned }));
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain("removed etcd member cp-2 (https://10.0.0.9:2380, started): it belongs to no planned machine and does not answer\n");
+      expect(result.stdout).toContain("removed etcd member bb22bb22bb22bb22 (https://10.0.0.8:2380, unstarted): it belongs to no planned machine and never started\n");
+      expect(result.stdout).toContain("etcd member cp-9 (https://10.0.0.7:2380) is no planned machine's but answers: left to the membership step\n");
+      expect(result.stdout).toContain("deleted Node cp-2 of the replaced machine 10.0.0.9\n");
+      expect(read("state/members")).toBe(voters + "cc33cc33cc33cc33, started, cp-9, https://10.0.0.7:2380, https://10.0.0.7:2379, false\n");
+      // Only the planned others are asked (never the machine itself or the stale ones), and then kubeadm joins.
+      expect(calls("etcdctl").filter((c) => c.includes("member ")).map((c) => /--endpoints=(\S+)/.exec(c)?.[1])).toEqual([
+        "https://10.0.0.1:2379,https://10.0.0.2:2379",
+        "https://10.0.0.1:2379,https://10.0.0.2:2379",
+        "https://10.0.0.1:2379,https://10.0.0.2:2379",
+      ]);
+      expect(calls("kubeadm")).toEqual(["kubeadm join ca.crt:present"]);
+      // The one-day client certificates lived in a temporary directory that is gone.
+      expect(calls("etcdctl").every((c) => !fs.existsSync(/--cert=(\S+)/.exec(c)![1]))).toBe(true);
+    });
+
+    test("a Node of this name on a planned machine's address, or this machine's own, is kept", () => {
+      realCas();
+      write("state/kubeadm.ok");
+      write("state/members", voters);
+      write("state/node", "cp-2 10.0.0.2");
+      expect(run(kubeadmJoinScript({ plannedAddresses: planned })).status).toBe(0);
+      expect(calls("kubectl").filter((c) => c.includes("delete node"))).toEqual([]);
+    });
+
+    test("the first control plane joins instead of initialising when another planned control plane serves the cluster", () => {
+      write("state/kubeadm.ok");
+      write("state/serving", "https://10.0.0.2:6443/healthz");
+      const script = kubeadmInitScript({
+        existingClusterUrl: "https://10.0.0.100:6443/healthz",
+        peerApiUrls: ["https://10.0.0.2:6443/healthz", "https://10.0.0.3:6443/healthz"],
+        joinScript: sandboxed(kubeadmJoinScript({ plannedAddresses: planned }), root, { API_WAIT_SECONDS: 0 }),
+      });
+      const result = run(script);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain("joins the cluster instead of initialising one: https://10.0.0.2:6443/healthz already serves this cluster\n");
+      expect(calls("kubeadm")).toEqual(["kubeadm join ca.crt:present"]);
+      expect(fs.existsSync(file("var/lib/pulumi-k8s-ha/kubeadm-join.done"))).toBe(true);
+      // Later runs stay on the join path (and find it done), even when nothing answers.
+      fs.rmSync(file("state/serving"));
+      const again = run(script);
+      expect(again.stdout).toContain("joins the cluster instead of initialising one: it took the join path before\n");
+      expect(again.stdout).toContain("already joined");
+      expect(calls("kubeadm")).toEqual(["kubeadm join ca.crt:present"]);
+    });
+
+    test("nobody serves the cluster: the first control plane initialises it", () => {
+      write("state/kubeadm.ok");
+      const result = run(kubeadmInitScript({ existingClusterUrl: "https://10.0.0.100:6443/healthz", peerApiUrls: ["https://10.0.0.2:6443/healthz"], joinScript: "exit 9" }));
+      expect(result.status).toBe(0);
+      expect(calls("kubeadm")).toEqual(["kubeadm init ca.crt:present"]);
+      expect(calls("curl")).toEqual(["curl https://10.0.0.100:6443/healthz", "curl https://10.0.0.2:6443/healthz"]);
     });
   });
 

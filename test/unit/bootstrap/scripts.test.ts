@@ -12,6 +12,7 @@ import {
   etcdStopScript,
   fetchKubeconfigScript,
   kubeadmInitScript,
+  kubernetesUpgradeScript,
   kubeadmJoinScript,
   kubeadmResetScript,
   placeFilesScript,
@@ -63,6 +64,9 @@ const scripts: Record<string, string> = {
   quorumGateBetweenJoins: quorumGateScript({ ...gateOptions, exactMemberCount: false }),
   cniInstall: cniInstallScript({ manifestUrl: "https://example.com/cni.yaml", timeoutSeconds: 300 }),
   fetchKubeconfig: fetchKubeconfigScript(),
+  kubernetesUpgradeFirst: kubernetesUpgradeScript({ kubernetesVersion: "1.34.2", nodeName: "cp-0", first: true, aptRepository: "https://pkgs.k8s.io/core:/stable:/v1.34/deb/", ignorePreflightErrors: ["NumCPU"], waitReady: true, timeoutSeconds: 600 }),
+  kubernetesUpgradeOther: kubernetesUpgradeScript({ kubernetesVersion: "1.34.2", nodeName: "cp-1", first: false, aptRepository: "", waitReady: false, timeoutSeconds: 600 }),
+  quorumGateWithVersions: quorumGateScript({ ...gateOptions, expectedReadyNodes: 3, nodesAtVersion: ["cp-0", "cp-1"], kubeletVersion: "v1.34.2" }),
 };
 
 function shellcheck(script: string): { status: number | null; output: string } {

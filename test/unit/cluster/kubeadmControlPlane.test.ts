@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+// What the engine's dynamic-provider process loads providers with (a dependency of @pulumi/pulumi, no types).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFromString: (code: string) => { handler(): pulumi.dynamic.ResourceProvider } = require("require-from-string");
 import { scriptOfRootCommand } from "../../../src/bootstrap/scripts/shell";
 import { FAKE_SSH_KEY, fakeHosts } from "../support/hosts";
-import { installRecordingMocks, isSecretInput, named, ofType, outputValue, Registration, unwrapSecret } from "../support/recordingMocks";
+import { installRecordingMocks, isSecretInput, named, ofType, outputValue, Registration, settle, unwrapSecret } from "../support/recordingMocks";
 
 const zones = ["zone-a", "zone-b", "zone-c"];
 let registrations: Registration[];
@@ -46,6 +49,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
         "k-cp-0-files", "k-cp-1-files", "k-cp-2-files",
         "k-cp-0-init", "k-kubeconfig", "k-cni", "k-token-refresh", "k-membership",
         "k-cp-0-gate", "k-cp-1-join", "k-cp-1-gate", "k-cp-2-join", "k-cp-2-gate",
+        "k-cp-0-upgrade", "k-cp-0-upgrade-gate", "k-cp-1-upgrade", "k-cp-1-upgrade-gate", "k-cp-2-upgrade", "k-cp-2-upgrade-gate",
       ].sort(),
     );
     expect(ofType(registrations, "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort()).toEqual(
@@ -57,6 +61,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
   test("orders steps as kubeadm's HA guide: init, CNI, gate, then one join at a time behind a gate", async () => {
     const cp = stackedControlPlane("o");
     await outputValue(cp.quorum);
+    await settle(registrations);
     const at = (name: string) => named(registrations, name);
     const after = (later: string, earlier: string) => expect(at(later).arrived).toBeGreaterThan(at(earlier).resolved!);
     after("o-cp-0-files", "o-cp-0-ready");
@@ -74,6 +79,15 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     after("o-membership", "o-cp-0-init");
     after("o-cp-2-gate", "o-membership");
     expect(scriptText(at("o-membership"))).toContain("readonly DESIRED='cp-0 cp-1 cp-2'");
+    // Upgrades (a changed kubernetesVersion) follow the bring-up, one machine at a time, each behind a gate.
+    after("o-cp-0-upgrade", "o-cp-2-gate");
+    after("o-cp-0-upgrade-gate", "o-cp-0-upgrade");
+    after("o-cp-1-upgrade", "o-cp-0-upgrade-gate");
+    after("o-cp-1-upgrade-gate", "o-cp-1-upgrade");
+    after("o-cp-2-upgrade", "o-cp-1-upgrade-gate");
+    after("o-cp-2-upgrade-gate", "o-cp-2-upgrade");
+    // The record of what this update left comes last: it changes only when the update completed.
+    after("o-record", "o-cp-2-upgrade-gate");
     // Host preparation is not serialised: every host's wait step starts before the first one finishes.
     const readies = ["o-cp-0-ready", "o-cp-1-ready", "o-cp-2-ready"].map(at);
     expect(Math.max(...readies.map((r) => r.arrived))).toBeLessThan(Math.min(...readies.map((r) => r.resolved!)));
@@ -229,6 +243,75 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
   });
 });
 
+describe("KubeadmControlPlane upgrades and the record of the last update", () => {
+  test("cp-0 runs kubeadm upgrade apply from the version's pkgs.k8s.io channel, the others upgrade node; each gate wants the upgraded nodes at the version", async () => {
+    const cp = stackedControlPlane("u", { kubernetesVersion: "1.34.2", ignorePreflightErrors: ["NumCPU"] });
+    const quorum = await outputValue(cp.quorum);
+    const upgrade = (i: number) => scriptText(named(registrations, `u-cp-${i}-upgrade`));
+    expect(upgrade(0)).toContain("readonly FIRST='true'");
+    expect(upgrade(0)).toContain("readonly TARGET='v1.34.2'");
+    expect(upgrade(0)).toContain("readonly APT_REPOSITORY='https://pkgs.k8s.io/core:/stable:/v1.34/deb/'");
+    expect(upgrade(0)).toContain("readonly IGNORE_PREFLIGHT='NumCPU'");
+    expect(upgrade(0)).toContain("readonly NODE_NAME='cp-0'");
+    expect([1, 2].map((i) => [upgrade(i).includes("readonly FIRST='false'"), upgrade(i).includes(`readonly NODE_NAME='cp-${i}'`)])).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    const gate = (i: number) => scriptText(named(registrations, `u-cp-${i}-upgrade-gate`));
+    expect(gate(0)).toContain("readonly NODES_AT_VERSION='cp-0'");
+    expect(gate(1)).toContain("readonly NODES_AT_VERSION='cp-0 cp-1'");
+    expect(gate(2)).toContain("readonly NODES_AT_VERSION='cp-0 cp-1 cp-2'");
+    expect(gate(2)).toContain("readonly KUBELET_VERSION='v1.34.2'");
+    expect(gate(2)).toContain("readonly EXACT_MEMBER_COUNT='true'");
+    // The bring-up gates do not ask for versions (they would re-run on every version change).
+    expect(scriptText(named(registrations, "u-cp-2-gate"))).toContain("readonly NODES_AT_VERSION=''");
+    // The quorum output and `ready` are the last upgrade gate's.
+    expect(quorum.observed).toEqual(expect.objectContaining({ ok: true }));
+    expect(await outputValue(cp.ready.urn)).toMatch(/::u-cp-2-upgrade-gate$/);
+  });
+
+  test("a mirror, or packages managed outside the library", async () => {
+    const mirrored = stackedControlPlane("m", { kubernetesVersion: "1.33.6", kubernetesAptRepository: "https://mirror.example.com/k8s/v{minor}/" });
+    const managed = stackedControlPlane("x", { installKubernetesPackages: false });
+    await Promise.all([outputValue(mirrored.quorum), outputValue(managed.quorum)]);
+    expect(scriptText(named(registrations, "m-cp-1-upgrade"))).toContain("readonly APT_REPOSITORY='https://mirror.example.com/k8s/v1.33/'");
+    expect(scriptText(named(registrations, "x-cp-1-upgrade"))).toContain("readonly APT_REPOSITORY=''");
+  });
+
+  test("the record of the update: version, control planes and voters, registered after the last gate, nothing secret", async () => {
+    const cp = stackedControlPlane("r", { kubernetesVersion: "1.34.2" });
+    await outputValue(cp.quorum);
+    await settle(registrations);
+    const record = named(registrations, "r-record");
+    expect(record.type).toBe("pulumi-nodejs:dynamic:Resource");
+    expect(record.arrived).toBeGreaterThan(named(registrations, "r-cp-2-upgrade-gate").resolved!);
+    const { __provider, ...inputs } = record.inputs as Record<string, unknown>;
+    expect(typeof __provider).toBe("string");
+    expect(inputs).toEqual({
+      kubernetesVersion: "1.34.2",
+      controlPlanes: ["cp-0", "cp-1", "cp-2"],
+      voters: [
+        { name: "cp-0", endpoint: "https://10.0.0.10:2379" },
+        { name: "cp-1", endpoint: "https://10.0.1.11:2379" },
+        { name: "cp-2", endpoint: "https://10.0.2.12:2379" },
+      ],
+      votersField: "controlPlaneHosts",
+    });
+    expect(JSON.stringify(inputs)).not.toMatch(/PRIVATE KEY|FAKE-SSH-KEY|MOCK-/);
+    // The serialized provider is what the engine's dynamic-provider process loads (require-from-string, then
+    // handler()): it stands alone and refuses a minor skip against this record at preview.
+    const provider = requireFromString(String(__provider)).handler();
+    expect(await provider.check!(inputs, { ...inputs, kubernetesVersion: "1.34.3" })).toEqual({ inputs: { ...inputs, kubernetesVersion: "1.34.3" }, failures: [] });
+    expect((await provider.check!(inputs, { ...inputs, kubernetesVersion: "1.36.0" })).failures).toEqual([
+      {
+        property: "kubernetesVersion",
+        reason: "the cluster runs 1.34.2 (recorded by the last successful update); kubeadm upgrades one minor at a time: set kubernetesVersion to 1.35.x first, run the update, then 1.36.0.",
+      },
+    ]);
+    expect((await provider.check!({}, inputs)).failures).toEqual([]);
+  });
+});
+
 describe("KubeadmControlPlane rejects bad input before creating any child", () => {
   const cases: [string, Partial<import("../../../src/cluster").KubeadmControlPlaneArgs>, string, RegExp][] = [
     ["even control planes", { controlPlaneHosts: fakeHosts("cp", 4, zones) }, "controlPlaneHosts", /controlPlaneHosts/],
@@ -244,6 +327,9 @@ describe("KubeadmControlPlane rejects bad input before creating any child", () =
     ["bad port", { apiServerPort: 70000 }, "apiServerPort", /apiServerPort/],
     ["preflight all", { ignorePreflightErrors: ["all"] }, "ignorePreflightErrors[0]", /"all" is refused/],
     ["fractional conntrack", { kubeProxyConntrackMaxPerCore: 0.5 }, "kubeProxyConntrackMaxPerCore", /integer >= 0/],
+    ["apt repository without {minor}", { kubernetesAptRepository: "https://mirror.example.com/k8s/" }, "kubernetesAptRepository", /has no \{minor\}: each minor has its own channel/],
+    ["apt repository not a URL", { kubernetesAptRepository: "mirror/v{minor}/" }, "kubernetesAptRepository", /is not an http\(s\) URL ending in "\/"/],
+    ["installKubernetesPackages not boolean", { installKubernetesPackages: "no" as any }, "installKubernetesPackages", /is not a boolean/],
   ];
   test.each(cases)("%s -> error on %s", async (_label, extra, field, message) => {
     let error: any;
