@@ -144,8 +144,8 @@ echo '{"hash":2868936294,"revision":42,"totalKey":50,"totalSize":24576,"version"
     const calls = fs.readFileSync(path.join(root, "rclone.calls"), "utf8").trim().split("\n");
     const config = path.join(root, "etc/pulumi-k8s-ha/rclone.conf");
     expect(calls).toEqual([
-      `--config ${config} copyto ${dir()}/${db} backup:bucket/prod/${db}`,
-      `--config ${config} copyto ${dir()}/${json} backup:bucket/prod/${json}`,
+      `--config ${config} --no-check-dest copyto ${dir()}/${db} backup:bucket/prod/${db}`,
+      `--config ${config} --no-check-dest copyto ${dir()}/${json} backup:bucket/prod/${json}`,
     ]);
     expect(fs.readFileSync(path.join(root, "etcdctl.calls"), "utf8")).toContain(`--endpoints=https://10.0.0.11:2379 --cacert=${root}/etc/kubernetes/pki/etcd/ca.crt`);
   });
