@@ -1,5 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudControlPlaneArgs } from "../cloud/args";
+import type { AwsEtcdBackupArgs } from "./backupArgs";
+
+export type { AwsEtcdBackupArgs } from "./backupArgs";
 
 export type { ApiLoadBalancerScheme } from "../cloud/args";
 
@@ -57,4 +60,12 @@ export interface HaControlPlaneArgs extends CloudControlPlaneArgs {
   rootVolumeKmsKeyId?: pulumi.Input<string>;
   /** Extra tags on every AWS resource the component creates. @default {} */
   tags?: Record<string, string>;
+
+  // --- etcd backups -----------------------------------------------------------------------------------------
+  /**
+   * Scheduled etcd snapshots on every etcd voter, uploaded to an S3 bucket (created, or given) with an instance
+   * role that may only add snapshots; see {@link AwsEtcdBackupArgs}. Give `{}` for the defaults.
+   * @default none (no scheduled snapshots, no bucket, no role)
+   */
+  etcdBackup?: AwsEtcdBackupArgs;
 }

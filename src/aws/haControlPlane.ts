@@ -15,6 +15,9 @@ import { clusterSshKey } from "./sshKey";
 import { validateAwsArgs, type AwsSettings } from "./validate";
 import { resolveZones } from "./zones";
 import { checkGivenNetwork } from "./existingNetwork";
+import { cloudBackupReport } from "../cloud/etcdBackup";
+import { awsSnapshotUpload } from "./etcdBackup";
+import { validateAwsBackup } from "./validateBackup";
 
 /** Type token of {@link HaControlPlane}. */
 export const HA_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:aws:HaControlPlane";
@@ -61,7 +64,8 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
    * @throws ArgumentError naming the field at fault, before anything (not even the component) is registered
    */
   constructor(name: string, args: HaControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(HA_CONTROL_PLANE_TYPE, name, validated(`HaControlPlane ${name}`, () => validateAwsArgs(args)), opts);
+    const context = `HaControlPlane ${name}`;
+    super(HA_CONTROL_PLANE_TYPE, name, validated(context, () => ({ ...validateAwsArgs(args), etcdBackup: validateAwsBackup(context, args.etcdBackup) })), opts);
     this.vpcId = this.pick((b) => b.vpcId);
     this.privateSubnetIds = this.pick((b) => b.privateSubnetIds);
     this.loadBalancerDnsName = this.pick((b) => b.loadBalancerDnsName);
@@ -129,6 +133,9 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       tags,
       parent: this,
     };
+    // Snapshots: the bucket and the writer profile, carried by the etcd voters only (never the bastion).
+    const upload = settings.etcdBackup ? awsSnapshotUpload(name, settings.etcdBackup, tags, this) : undefined;
+    const voterRole = settings.etcdTopology === "stacked" ? "control-plane" : "etcd";
     const bastion =
       settings.createBastion && network.publicSubnetIds && groups.bastion
         ? bastionMachine(machineContext, network.publicSubnetIds[0], settings.bastionInstanceType, groups.bastion.id)
@@ -142,6 +149,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
         instanceType: etcd ? settings.etcdInstanceType : settings.controlPlaneInstanceType,
         securityGroupId: etcd && groups.etcd ? groups.etcd.id : groups.controlPlane.id,
         dependsOn: network.egressReady[zoneIndex],
+        instanceProfile: node.role === voterRole ? upload?.instanceProfile : undefined,
       });
       return { node, address: instance.privateIp, machine: instance };
     });
@@ -169,7 +177,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       machines.filter(({ node }) => node.role === "control-plane").map(({ node, address }) => ({ name: node.name, ip: address })),
     );
 
-    const controlPlane = bootstrapCluster({
+    const bootstrapped = bootstrapCluster({
       name,
       settings,
       plan,
@@ -177,7 +185,9 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       endpoint: api.endpoint,
       nodeSubnets: network.vpcCidr ? [network.vpcCidr] : [],
       parent: this,
+      etcdBackup: upload?.backup,
     });
+    const controlPlane = bootstrapped.controlPlane;
 
     return {
       kubeconfig: controlPlane.kubeconfig,
@@ -192,6 +202,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       controlPlaneSecurityGroupId: groups.controlPlane.id,
       bastionPublicIp: bastion ? bastion.publicIp : pulumi.output(undefined),
       sshPrivateKey: key.privateKey,
+      etcdBackup: upload && settings.etcdBackup ? cloudBackupReport(bootstrapped.etcdBackup, "s3", upload.bucket.name, settings.etcdBackup) : pulumi.output(undefined),
     };
   }
 }

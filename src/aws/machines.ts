@@ -45,6 +45,8 @@ export interface MachinePlacement {
   securityGroupId: pulumi.Input<string>;
   /** Resources to wait for before booting (the zone's NAT route). */
   dependsOn: pulumi.Resource[];
+  /** Instance profile (the etcd voters' snapshot writer role). @default none */
+  instanceProfile?: pulumi.Input<string>;
 }
 
 /**
@@ -62,6 +64,7 @@ export function clusterMachine(ctx: MachineContext, placement: MachinePlacement)
       subnetId: placement.subnetId,
       vpcSecurityGroupIds: [placement.securityGroupId],
       keyName: ctx.keyName,
+      iamInstanceProfile: placement.instanceProfile,
       associatePublicIpAddress: false,
       metadataOptions: METADATA_OPTIONS,
       rootBlockDevice: rootVolume(ctx.rootVolumeSizeGiB, ctx.rootVolumeKmsKeyId),

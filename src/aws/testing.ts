@@ -25,7 +25,21 @@ export const awsMockInvokes: Record<string, (args: Record<string, any>) => Recor
     ownerId: (args.owners ?? [CANONICAL_OWNER_ID])[0],
     architecture: "x86_64",
   }),
+  "aws:s3/getBucket:getBucket": (args) => ({
+    id: args.bucket,
+    bucket: args.bucket,
+    arn: `arn:aws:s3:::${args.bucket}`,
+    region: MOCK_AWS_REGION,
+  }),
 };
+
+/** Region of the canned answers (zones, buckets). */
+export const MOCK_AWS_REGION = "us-east-1";
+
+/** The name Pulumi would generate for a resource without an explicit one: `<resource name>-<7 characters>`. */
+export function mockAutoName(resourceName: string): string {
+  return `${resourceName}-${hashName(resourceName).toString(16).padStart(8, "0").slice(0, 7)}`;
+}
 
 /** A stable number from a resource name (FNV-1a), for deterministic fake addresses. */
 function hashName(name: string): number {
@@ -56,6 +70,18 @@ export const awsMockResourceState: Record<string, (args: pulumi.runtime.MockReso
   "aws:lb/targetGroup:TargetGroup": (args) => ({
     arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${args.name}/0123456789abcdef`,
   }),
+  "aws:s3/bucket:Bucket": (args) => {
+    const bucket = args.inputs.bucket ?? mockAutoName(args.name);
+    return { bucket, arn: `arn:aws:s3:::${bucket}`, region: MOCK_AWS_REGION };
+  },
+  "aws:iam/role:Role": (args) => {
+    const name = args.inputs.name ?? mockAutoName(args.name);
+    return { name, arn: `arn:aws:iam::123456789012:role/${name}` };
+  },
+  "aws:iam/instanceProfile:InstanceProfile": (args) => {
+    const name = args.inputs.name ?? mockAutoName(args.name);
+    return { name, arn: `arn:aws:iam::123456789012:instance-profile/${name}` };
+  },
   "aws:lb/listener:Listener": (args) => ({
     arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/${args.name}/0123456789abcdef`,
   }),

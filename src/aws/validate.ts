@@ -10,6 +10,7 @@ import { TopologyError } from "../topology/errors";
 import { planTopology } from "../topology/plan";
 import type { ClusterSettings, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerScheme, HaControlPlaneArgs, NatGatewayMode } from "./args";
+import type { ValidatedAwsBackup } from "./validateBackup";
 
 /** Largest zone count of a VPC the component creates: 2 subnets per zone, each 1/16 of the VPC. */
 const MAX_CREATED_ZONES = 8;
@@ -39,6 +40,8 @@ export interface AwsSettings extends CloudSettings {
   userKey?: { publicKey: string; privateKey: pulumi.Output<string> };
   /** User tags. */
   tags: Record<string, string>;
+  /** Scheduled snapshots to S3 (checked by `validateAwsBackup`); undefined without them. */
+  etcdBackup?: ValidatedAwsBackup;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { EtcdBackupArgs, EtcdBackupReport } from "../cluster/backupArgs";
 import { EtcdCluster } from "../cluster/etcdCluster";
 import { KubeadmControlPlane } from "../cluster/kubeadmControlPlane";
 import type { ClusterHost } from "../cluster/types";
@@ -21,10 +22,22 @@ export interface BootstrapHandOff {
   nodeSubnets: string[];
   /** Parent of the bootstrap components. */
   parent: pulumi.Resource;
+  /** Scheduled snapshots on the etcd voters (the etcd tier with external etcd). @default none */
+  etcdBackup?: EtcdBackupArgs;
 }
 
-/** Runs the cloud-neutral bootstrap: an {@link EtcdCluster} for external etcd, then the {@link KubeadmControlPlane}. */
-export function bootstrapCluster(handOff: BootstrapHandOff): KubeadmControlPlane {
+/** What the bootstrap made: the control plane, and the snapshot report of whichever tier holds the etcd voters. */
+export interface BootstrappedCluster {
+  controlPlane: KubeadmControlPlane;
+  /** The `etcdBackup` report (undefined without `etcdBackup`). */
+  etcdBackup: pulumi.Output<EtcdBackupReport | undefined>;
+}
+
+/**
+ * Runs the cloud-neutral bootstrap: an {@link EtcdCluster} for external etcd, then the {@link KubeadmControlPlane};
+ * `etcdBackup` goes to the tier whose machines are the etcd voters.
+ */
+export function bootstrapCluster(handOff: BootstrapHandOff): BootstrappedCluster {
   const { name, settings, plan, parent } = handOff;
   const hostsOf = (role: string) => handOff.hosts.filter((_, i) => plan.nodes[i].role === role);
   const common = {
@@ -36,9 +49,9 @@ export function bootstrapCluster(handOff: BootstrapHandOff): KubeadmControlPlane
   };
   const externalEtcd =
     settings.etcdTopology === "external"
-      ? new EtcdCluster(`${name}-etcd-cluster`, { ...common, hosts: hostsOf("etcd") }, { parent })
+      ? new EtcdCluster(`${name}-etcd-cluster`, { ...common, hosts: hostsOf("etcd"), etcdBackup: handOff.etcdBackup }, { parent })
       : undefined;
-  return new KubeadmControlPlane(
+  const controlPlane = new KubeadmControlPlane(
     `${name}-control-plane`,
     {
       ...common,
@@ -53,7 +66,9 @@ export function bootstrapCluster(handOff: BootstrapHandOff): KubeadmControlPlane
       nodeSubnets: handOff.nodeSubnets,
       cniManifestUrl: settings.cniManifestUrl,
       extraCertSans: settings.extraCertSans,
+      etcdBackup: externalEtcd ? undefined : handOff.etcdBackup,
     },
     { parent },
   );
+  return { controlPlane, etcdBackup: externalEtcd ? externalEtcd.etcdBackup : controlPlane.etcdBackup };
 }

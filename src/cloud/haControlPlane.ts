@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { QuorumReport } from "../cluster/quorumReport";
+import type { CloudEtcdBackupReport } from "./backupArgs";
 import type { TopologyPlan } from "../topology/types";
 import { namesByZone, type CloudClusterNode } from "./machines";
 
@@ -21,6 +22,8 @@ export interface BuiltCloudCluster {
   bastionPublicIp: pulumi.Output<string | undefined>;
   /** Private SSH key of every machine. */
   sshPrivateKey: pulumi.Output<string>;
+  /** The `etcdBackup` report (undefined without `etcdBackup`). */
+  etcdBackup: pulumi.Output<CloudEtcdBackupReport | undefined>;
 }
 
 /**
@@ -50,6 +53,12 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
   readonly bastionPublicIp: pulumi.Output<string | undefined>;
   /** Private SSH key of every machine (secret). */
   readonly sshPrivateKey: pulumi.Output<string>;
+  /**
+   * Scheduled snapshots (`etcdBackup`): schedule, local retention, destination (`s3://bucket/prefix` or
+   * `gs://bucket/prefix`), bucket, prefix, upstream retention in days, and the newest local snapshot per voter as
+   * found by the last `pulumi up`; undefined without `etcdBackup`.
+   */
+  readonly etcdBackup: pulumi.Output<CloudEtcdBackupReport | undefined>;
 
   /** Validated settings, read by {@link initialize} once the constructor has finished. */
   private settings?: S;
@@ -72,6 +81,7 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
     this.quorum = this.pick((b) => b.quorum);
     this.bastionPublicIp = this.pick((b) => b.bastionPublicIp);
     this.sshPrivateKey = pulumi.secret(this.pick((b) => b.sshPrivateKey));
+    this.etcdBackup = this.pick((b) => b.etcdBackup);
   }
 
   /** One output of what {@link build} returned; unknown when it reported an error instead. */
@@ -91,6 +101,7 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
       plan: this.plan,
       bastionPublicIp: this.bastionPublicIp,
       sshPrivateKey: this.sshPrivateKey,
+      etcdBackup: this.etcdBackup,
     };
   }
 

@@ -32,6 +32,11 @@ export interface EtcdBackupArgs {
    * `/etc/pulumi-k8s-ha/rclone.conf`. Required with `rcloneRemote`, refused without. @default none
    */
   rcloneConfig?: pulumi.Input<string>;
+  /**
+   * Install the `rclone` package with apt on a voter that lacks it (waiting for the dpkg lock), instead of refusing.
+   * Only with `rcloneRemote`. The cloud components set it: their machines' images have no rclone. @default false
+   */
+  installRclone?: boolean;
 }
 
 /**

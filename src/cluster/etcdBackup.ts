@@ -56,6 +56,7 @@ export function etcdBackupSteps(name: string, args: EtcdBackupStepsArgs, parent:
             units,
             schedule: backup.schedule,
             upload,
+            installRclone: backup.installRclone,
             directory: backup.directory,
           }),
         ),

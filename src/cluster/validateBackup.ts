@@ -15,6 +15,8 @@ export interface ValidatedBackup {
   retainCount: number;
   directory: string;
   rcloneRemote: string;
+  /** Install rclone with apt where it is missing. */
+  installRclone: boolean;
 }
 
 /** Checks `etcdBackup`; throws an `ArgumentError` naming `etcdBackup.<field>`. `undefined` means no scheduled snapshots. */
@@ -52,7 +54,10 @@ export function validateEtcdBackupArgs(context: string, backup: EtcdBackupArgs |
   const hasConfig = backup.rcloneConfig !== undefined && backup.rcloneConfig !== null && backup.rcloneConfig !== "";
   requireArgument(rcloneRemote === "" || hasConfig, context, "etcdBackup.rcloneConfig", "is required with rcloneRemote. Give the rclone.conf text that defines the remote (e.g. from config.requireSecret).");
   requireArgument(rcloneRemote !== "" || !hasConfig, context, "etcdBackup.rcloneConfig", "is only used with rcloneRemote. Remove it or give rcloneRemote.");
-  return { schedule, retainCount, directory, rcloneRemote };
+  const installRclone = backup.installRclone ?? false;
+  requireArgument(typeof installRclone === "boolean", context, "etcdBackup.installRclone", `${JSON.stringify(installRclone)} must be true or false.`);
+  requireArgument(!installRclone || rcloneRemote !== "", context, "etcdBackup.installRclone", "is only used with rcloneRemote. Remove it or give rcloneRemote.");
+  return { schedule, retainCount, directory, rcloneRemote, installRclone };
 }
 
 /** {@link EtcdRestoreArgs} with defaults filled. */

@@ -1,5 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudControlPlaneArgs } from "../cloud/args";
+import type { GcpEtcdBackupArgs } from "./backupArgs";
+
+export type { GcpEtcdBackupArgs } from "./backupArgs";
 
 export type { ApiLoadBalancerScheme } from "../cloud/args";
 
@@ -53,6 +56,16 @@ export interface HaControlPlaneArgs extends CloudControlPlaneArgs {
   etcdMachineType?: string;
   /** Size of every cluster machine's `pd-balanced` boot disk, in GiB (20 to 65536). @default 50 */
   bootDiskSizeGiB?: number;
-  /** Extra labels on every resource that takes labels (instances, addresses, forwarding rule). @default {} */
+  /** Extra labels on every resource that takes labels (instances, addresses, forwarding rule, bucket). @default {} */
   labels?: Record<string, string>;
+
+  // --- etcd backups -----------------------------------------------------------------------------------------
+  /**
+   * Scheduled etcd snapshots on every etcd voter, uploaded to a Cloud Storage bucket (created, or given) by a
+   * service account that may only create objects there; see {@link GcpEtcdBackupArgs}. Give `{}` for the defaults.
+   * The voters run as that service account: on running machines it is attached only when each is rolled
+   * (`rollNodes`, one per update), since attaching it stops the machine.
+   * @default none (no scheduled snapshots, no bucket, no service account)
+   */
+  etcdBackup?: GcpEtcdBackupArgs;
 }

@@ -16,6 +16,10 @@ import { planOverRegionZones, validateGcpArgs, type GcpSettings } from "./settin
 import { sshKeyPair } from "./sshKey";
 import { regionZones } from "./zones";
 import { checkGivenSubnetwork } from "./existingNetwork";
+import { cloudBackupReport } from "../cloud/etcdBackup";
+import { STORAGE_SCOPE } from "./backupAccess";
+import { gcpSnapshotUpload } from "./etcdBackup";
+import { validateGcpBackup } from "./validateBackup";
 
 /** Type token of {@link HaControlPlane}. */
 export const HA_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:gcp:HaControlPlane";
@@ -58,7 +62,11 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
    * @throws ArgumentError naming the field at fault, before anything (not even the component) is registered
    */
   constructor(name: string, args: HaControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-    const settings = validated(`HaControlPlane ${name}`, () => validateGcpArgs(args, new pulumi.Config("gcp").get("region")));
+    const context = `HaControlPlane ${name}`;
+    const settings = validated(context, () => {
+      const valid = validateGcpArgs(args, new pulumi.Config("gcp").get("region"));
+      return { ...valid, etcdBackup: validateGcpBackup(context, args.etcdBackup, valid.region) };
+    });
     super(HA_CONTROL_PLANE_TYPE, name, settings, opts);
     this.network = this.pick((b) => b.network);
     this.subnetwork = this.pick((b) => b.subnetwork);
@@ -88,11 +96,20 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
     const key = sshKeyPair(name, settings, this);
     const image = bootImage(settings, this);
     const rules = createFirewall(name, settings, { tags, natAddress: net.natAddress }, net.network, this);
+    // Snapshots: the bucket and the writer service account, run by the etcd voters only (never the bastion).
+    const upload = settings.etcdBackup ? gcpSnapshotUpload(name, settings, settings.etcdBackup, this) : undefined;
     const machines = createMachines(
       name,
       settings,
       plan.nodes,
-      { tags, subnetwork: net.subnetwork, image, publicKey: key.publicKey, dependsOn: net.egress },
+      {
+        tags,
+        subnetwork: net.subnetwork,
+        image,
+        publicKey: key.publicKey,
+        dependsOn: net.egress,
+        voterServiceAccount: upload ? { email: upload.serviceAccountEmail, scopes: [STORAGE_SCOPE] } : undefined,
+      },
       this,
     );
     const bastion = settings.createBastion
@@ -109,7 +126,7 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
 
     const controlPlanes = machines.filter(({ node }) => node.role === "control-plane");
     const lb = createApiLoadBalancer(name, settings, controlPlanes, net, this);
-    const controlPlane = bootstrapCluster({
+    const bootstrapped = bootstrapCluster({
       name,
       settings,
       plan,
@@ -117,7 +134,9 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
       endpoint: lb.endpoint,
       nodeSubnets: settings.subnetCidr ? [settings.subnetCidr] : [],
       parent: this,
+      etcdBackup: upload?.backup,
     });
+    const controlPlane = bootstrapped.controlPlane;
     addJoinedBackends(name, controlPlanes, lb, [controlPlane.ready], this);
 
     return {
@@ -132,6 +151,7 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
       loadBalancerAddress: lb.address,
       bastionPublicIp: bastion ? bastion.publicAddress : pulumi.output(undefined),
       sshPrivateKey: key.privateKey,
+      etcdBackup: upload && settings.etcdBackup ? cloudBackupReport(bootstrapped.etcdBackup, "gs", upload.bucket, settings.etcdBackup) : pulumi.output(undefined),
     };
   }
 }

@@ -7,8 +7,11 @@ import { instanceMetadata, SHIELDED_VM, USER_DATA_KEY } from "./metadata";
 import { type ClusterTags, gcpName, labelsOf, roleTag } from "./names";
 import type { GcpSettings } from "./settings";
 
-/** Properties of a machine that are not applied to a running cluster unless the node is rolled. */
-export const HELD_PROPERTIES = ["bootDisk.initializeParams.image", `metadata["${USER_DATA_KEY}"]`, "machineType"];
+/**
+ * Properties of a machine that are not applied to a running cluster unless the node is rolled. A service account
+ * change stops the machine: applied to every voter at once it would lose etcd quorum.
+ */
+export const HELD_PROPERTIES = ["bootDisk.initializeParams.image", `metadata["${USER_DATA_KEY}"]`, "machineType", "serviceAccount"];
 
 /**
  * A cluster machine; its `address` is a static internal address (kept across replacements, so etcd peer URLs
@@ -31,6 +34,8 @@ export interface MachineInputs {
   publicKey: pulumi.Input<string>;
   /** Resources to create first (Cloud NAT for package installs, firewall rules). */
   dependsOn: pulumi.Resource[];
+  /** Service account of the etcd voters (the snapshot writer), with the Cloud Storage scope. @default none */
+  voterServiceAccount?: { email: pulumi.Input<string>; scopes: string[] };
 }
 
 /**
@@ -41,6 +46,7 @@ export interface MachineInputs {
  */
 export function createMachines(name: string, settings: GcpSettings, nodes: PlannedNode[], inputs: MachineInputs, parent: pulumi.Resource): ClusterMachine[] {
   const clusterName = settings.cluster.clusterName;
+  const voterRole = settings.etcdTopology === "stacked" ? "control-plane" : "etcd";
   const labels = labelsOf(settings);
   return nodes.map((node) => {
     const address = new compute.Address(
@@ -76,6 +82,7 @@ export function createMachines(name: string, settings: GcpSettings, nodes: Plann
         ),
         allowStoppingForUpdate: true,
         canIpForward: false,
+        serviceAccount: node.role === voterRole ? inputs.voterServiceAccount : undefined,
       },
       {
         parent,

@@ -10,6 +10,7 @@ import { TopologyError } from "../topology/errors";
 import { planTopology } from "../topology/plan";
 import type { ClusterSettings, EtcdTopology, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerScheme, HaControlPlaneArgs } from "./args";
+import type { ValidatedGcpBackup } from "./validateBackup";
 import {
   checkRegion,
   checkSshKeyPair,
@@ -61,6 +62,8 @@ export interface GcpSettings extends CloudSettings {
   sshPrivateKey?: pulumi.Input<string>;
   /** Extra labels. */
   labels: Record<string, string>;
+  /** Scheduled snapshots to Cloud Storage (checked by `validateGcpBackup`); undefined without them. */
+  etcdBackup?: ValidatedGcpBackup;
 }
 
 /**

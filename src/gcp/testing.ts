@@ -70,4 +70,12 @@ export const gcpMockResourceState: Record<string, (args: pulumi.runtime.MockReso
   "gcp:compute/regionHealthCheck:RegionHealthCheck": (args) => ({ selfLink: selfLink("healthChecks", args) }),
   "gcp:compute/regionBackendService:RegionBackendService": (args) => ({ selfLink: selfLink("backendServices", args) }),
   "gcp:compute/forwardingRule:ForwardingRule": (args) => ({ selfLink: selfLink("forwardingRules", args) }),
+  "gcp:storage/bucket:Bucket": (args) => {
+    const name = args.inputs.name ?? `${args.name}-${String(hash(args.name, 0xfffffff).toString(16)).padStart(7, "0")}`;
+    return { name, url: `gs://${name}`, selfLink: `https://www.googleapis.com/storage/v1/b/${name}` };
+  },
+  "gcp:serviceaccount/account:Account": (args) => ({
+    email: `${args.inputs.accountId}@${PROJECT}.iam.gserviceaccount.com`,
+    member: `serviceAccount:${args.inputs.accountId}@${PROJECT}.iam.gserviceaccount.com`,
+  }),
 };

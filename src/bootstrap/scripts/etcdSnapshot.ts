@@ -1,3 +1,4 @@
+import { aptFunctions } from "../apt";
 import { paths } from "../paths";
 import { bashBraces, bashScript, ETCDCTL_AT } from "./shell";
 
@@ -129,7 +130,8 @@ done
 if [ -n "$RCLONE_REMOTE" ]; then
   if [ "$is_leader" = true ]; then
     for file in "$name.db" "$name.json"; do
-      rclone --config "$RCLONE_CONFIG" copyto "$SNAPSHOT_DIR/$file" "$RCLONE_REMOTE/$file" >&2
+      # Names are unique per slot: nothing to compare upstream (--no-check-dest), so a write-only credential suffices.
+      rclone --config "$RCLONE_CONFIG" --no-check-dest copyto "$SNAPSHOT_DIR/$file" "$RCLONE_REMOTE/$file" >&2
     done
     echo "uploaded $name to $RCLONE_REMOTE" >&2
   else
@@ -190,6 +192,8 @@ export interface EtcdBackupInstallOptions {
   schedule: string;
   /** Whether an rclone configuration arrives on standard input (and rclone must be installed). */
   upload: boolean;
+  /** With `upload`: install rclone with apt when it is missing, instead of refusing. @default false */
+  installRclone?: boolean;
   /** Directory of the local snapshots (the newest one's metadata is printed). */
   directory: string;
 }
@@ -214,10 +218,11 @@ export function etcdBackupInstallScript(options: EtcdBackupInstallOptions): stri
       TIMER_UNIT: etcdBackupPaths.timerUnitName,
       SCHEDULE: options.schedule,
       UPLOAD: options.upload,
+      INSTALL_RCLONE: options.installRclone === true,
       RCLONE_CONFIG: etcdBackupPaths.rcloneConfig,
       SNAPSHOT_DIR: options.directory,
     },
-    INSTALL_BODY,
+    options.installRclone === true ? `${aptFunctions()}\n${INSTALL_BODY}` : INSTALL_BODY,
   );
 }
 
@@ -229,6 +234,11 @@ fi
 if ! systemd-analyze calendar "$SCHEDULE" >/dev/null 2>&1; then
   echo "etcdBackup.schedule: systemd does not understand OnCalendar=$SCHEDULE ($(systemd-analyze calendar "$SCHEDULE" 2>&1 | tail -n 1))" >&2
   exit 1
+fi
+if [ "$UPLOAD" = true ] && [ "$INSTALL_RCLONE" = true ] && ! command -v rclone >/dev/null; then
+  # Standard input carries rclone's configuration: apt must not read it.
+  apt_update </dev/null >&2
+  apt_install rclone </dev/null >&2
 fi
 if [ "$UPLOAD" = true ] && ! command -v rclone >/dev/null; then
   echo "etcdBackup.rcloneRemote: rclone is not installed on $(hostname) (Debian/Ubuntu package rclone)" >&2

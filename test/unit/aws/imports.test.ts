@@ -26,7 +26,7 @@ describe("loading pulumi-k8s-ha/aws", () => {
   const loaded = loadedPulumiModules();
 
   test("loads deep @pulumi/aws modules", () => {
-    expect(loaded).toEqual(expect.arrayContaining(["aws/ec2/index.js", "aws/lb/index.js", "aws/vpc/index.js", "aws/getAvailabilityZones.js"]));
+    expect(loaded).toEqual(expect.arrayContaining(["aws/ec2/index.js", "aws/lb/index.js", "aws/vpc/index.js", "aws/s3/index.js", "aws/iam/index.js", "aws/getAvailabilityZones.js"]));
   });
 
   test("never loads @pulumi/gcp", () => {

@@ -35,6 +35,7 @@ describe("generated shell", () => {
     program,
     install: etcdBackupInstallScript({ program, units: etcdBackupUnits({ schedule: "hourly" }), schedule: "hourly", upload: true, directory: options.directory }),
     installWithoutUpload: etcdBackupInstallScript({ program, units: etcdBackupUnits({ schedule: "daily" }), schedule: "daily", upload: false, directory: options.directory }),
+    installInstallingRclone: etcdBackupInstallScript({ program, units: etcdBackupUnits({ schedule: "hourly" }), schedule: "hourly", upload: true, installRclone: true, directory: options.directory }),
   };
   test.each(Object.entries(scripts))("%s passes shellcheck -S warning, also wrapped to run as root", (_name, script) => {
     expect(shellcheck(script)).toEqual({ status: 0, output: "" });
@@ -144,8 +145,8 @@ echo '{"hash":2868936294,"revision":42,"totalKey":50,"totalSize":24576,"version"
     const calls = fs.readFileSync(path.join(root, "rclone.calls"), "utf8").trim().split("\n");
     const config = path.join(root, "etc/pulumi-k8s-ha/rclone.conf");
     expect(calls).toEqual([
-      `--config ${config} copyto ${dir()}/${db} backup:bucket/prod/${db}`,
-      `--config ${config} copyto ${dir()}/${json} backup:bucket/prod/${json}`,
+      `--config ${config} --no-check-dest copyto ${dir()}/${db} backup:bucket/prod/${db}`,
+      `--config ${config} --no-check-dest copyto ${dir()}/${json} backup:bucket/prod/${json}`,
     ]);
     expect(fs.readFileSync(path.join(root, "etcdctl.calls"), "utf8")).toContain(`--endpoints=https://10.0.0.11:2379 --cacert=${root}/etc/kubernetes/pki/etcd/ca.crt`);
   });
@@ -212,10 +213,10 @@ describe("the install step, run with stand-ins for systemctl, systemd-analyze an
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const program = etcdSnapshotProgram(options);
-  function install(schedule: string, upload: boolean, stdin = "", withRclone = true) {
+  function install(schedule: string, upload: boolean, stdin = "", withRclone = true, installRclone = false) {
     if (withRclone) fs.writeFileSync(path.join(fakebin, "rclone"), "#!/bin/sh\n", { mode: 0o755 });
     const script = sandboxed(
-      etcdBackupInstallScript({ program, units: etcdBackupUnits({ schedule }), schedule, upload, directory: options.directory }),
+      etcdBackupInstallScript({ program, units: etcdBackupUnits({ schedule }), schedule, upload, installRclone, directory: options.directory }),
       root,
     ).replace("if [ ! -d /run/systemd/system ]; then", "if false; then");
     // Without rclone: a PATH of only the tools the step uses (this machine may have rclone installed).
@@ -277,5 +278,29 @@ describe("the install step, run with stand-ins for systemctl, systemd-analyze an
     const result = install("hourly", true, "[backup]\n", false);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("etcdBackup.rcloneRemote: rclone is not installed on");
+  });
+
+  test("with installRclone, a missing rclone is installed with apt (waiting for the lock), which never reads the configuration on standard input", () => {
+    // apt-get stand-in: records its arguments and whatever it reads on standard input; "install" puts rclone on PATH.
+    fs.writeFileSync(
+      path.join(fakebin, "apt-get"),
+      `#!/bin/bash\necho "$*" >> "${root}/apt.calls"\ncat >> "${root}/apt.stdin"\ncase " $* " in *" install "*) printf '#!/bin/sh\\n' > "${fakebin}/rclone"; chmod 755 "${fakebin}/rclone" ;; esac\n`,
+      { mode: 0o755 },
+    );
+    const result = install("hourly", true, "[backup]\ntype = s3\n", false, true);
+    expect(result.status).toBe(0);
+    const aptCalls = fs.readFileSync(path.join(root, "apt.calls"), "utf8").trim().split("\n");
+    expect(aptCalls).toEqual([
+      "-o DPkg::Lock::Timeout=600 -q update",
+      "-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -q -y install rclone",
+    ]);
+    expect(fs.readFileSync(path.join(root, "apt.stdin"), "utf8")).toBe("");
+    expect(fs.readFileSync(path.join(root, "etc/pulumi-k8s-ha/rclone.conf"), "utf8")).toBe("[backup]\ntype = s3\n");
+  });
+
+  test("with installRclone, an rclone already there is not reinstalled", () => {
+    fs.writeFileSync(path.join(fakebin, "apt-get"), `#!/bin/bash\necho "$*" >> "${root}/apt.calls"\n`, { mode: 0o755 });
+    expect(install("hourly", true, "[backup]\n", true, true).status).toBe(0);
+    expect(fs.existsSync(path.join(root, "apt.calls"))).toBe(false);
   });
 });

@@ -267,9 +267,9 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
     expect(await isSecret(cp.apiServerEndpoint)).toBe(false);
   });
 
-  test("holds image, user-data and machine type changes unless the node is rolled", async () => {
+  test("holds image, user-data, machine type and service account changes unless the node is rolled", async () => {
     const { options } = await build("i", { rollNodes: ["cp-1"] });
-    const held = ["bootDisk.initializeParams.image", 'metadata["user-data"]', "machineType"];
+    const held = ["bootDisk.initializeParams.image", 'metadata["user-data"]', "machineType", "serviceAccount"];
     expect(options.get(`${T.instance} i-cp-0`)?.ignoreChanges).toEqual(held);
     expect(options.get(`${T.instance} i-cp-2`)?.ignoreChanges).toEqual(held);
     expect(options.get(`${T.instance} i-cp-1`)?.ignoreChanges).toBeUndefined();

@@ -46,6 +46,8 @@ describe("validation: ArgumentError naming the field, before anything registers"
     ["remote without a colon", () => ({ etcdBackup: { rcloneRemote: "my-bucket/etcd", rcloneConfig: RCLONE_CONFIG } }), "etcdBackup.rcloneRemote", `"my-bucket/etcd" is not an rclone destination. Give "remote:path" with the remote defined in rcloneConfig, e.g. "backup:my-bucket/etcd".`],
     ["remote without config", () => ({ etcdBackup: { rcloneRemote: "backup:bucket" } }), "etcdBackup.rcloneConfig", "is required with rcloneRemote."],
     ["config without remote", () => ({ etcdBackup: { rcloneConfig: RCLONE_CONFIG } }), "etcdBackup.rcloneConfig", "is only used with rcloneRemote."],
+    ["installRclone without remote", () => ({ etcdBackup: { installRclone: true } }), "etcdBackup.installRclone", "is only used with rcloneRemote. Remove it or give rcloneRemote."],
+    ["installRclone not a boolean", () => ({ etcdBackup: { rcloneRemote: "backup:bucket", rcloneConfig: RCLONE_CONFIG, installRclone: "yes" as unknown as boolean } }), "etcdBackup.installRclone", `"yes" must be true or false.`],
     ["missing snapshot file", () => ({ etcdRestore: { snapshotFile: path.join(scratch, "nope.db"), confirmSha256: snapshotSha } }), "etcdRestore.snapshotFile", "is not a file on this machine. Copy the snapshot here first"],
     ["confirmation not a sha256", () => ({ etcdRestore: { snapshotFile, confirmSha256: "yes" } }), "etcdRestore.confirmSha256", `"yes" is not a sha256. Give the snapshot's sha256`],
     ["confirmation of another file", () => ({ etcdRestore: { snapshotFile, confirmSha256: "0".repeat(64) } }), "etcdRestore.confirmSha256", () => `does not match ${snapshotFile} (its sha256 is ${snapshotSha}): wrong or damaged snapshot file. Nothing was changed.`],

@@ -1,0 +1,33 @@
+import * as storage from "@pulumi/gcp/storage";
+import * as pulumi from "@pulumi/pulumi";
+import type { ValidatedGcpBackup } from "./validateBackup";
+
+/**
+ * The snapshot bucket's name: a bucket created as `${name}-etcd-backup` (versioning on, uniform bucket-level access,
+ * public access prevention enforced, under `<prefix>/` live objects deleted after `retentionDays` and noncurrent
+ * versions `retentionDays` after they became noncurrent, the optional customer-managed key), or the given one.
+ */
+export function snapshotBucket(name: string, backup: ValidatedGcpBackup, labels: Record<string, string>, parent: pulumi.Resource): pulumi.Output<string> {
+  if (!backup.createBucket) return pulumi.output(backup.bucketName!);
+  const days = backup.retentionDays!;
+  const matchesPrefixes = [`${backup.prefix}/`];
+  const bucket = new storage.Bucket(
+    `${name}-etcd-backup`,
+    {
+      name: backup.bucketName,
+      location: backup.bucketLocation,
+      versioning: { enabled: true },
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      lifecycleRules: [
+        { action: { type: "Delete" }, condition: { age: days, withState: "LIVE", matchesPrefixes } },
+        { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: days, withState: "ARCHIVED", matchesPrefixes } },
+      ],
+      encryption: backup.kmsKeyName === undefined ? undefined : { defaultKmsKeyName: backup.kmsKeyName },
+      forceDestroy: false,
+      labels,
+    },
+    { parent },
+  );
+  return bucket.name;
+}
