@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { QuorumReport } from "../cluster/quorumReport";
+import type { WorkerJoinOutputs } from "../cluster/workerJoin";
 import type { TopologyPlan } from "../topology/types";
 import { namesByZone, type CloudClusterNode } from "./machines";
 
 /** The outputs every cloud's `HaControlPlane` has, as built once the zones are known. */
-export interface BuiltCloudCluster {
+export interface BuiltCloudCluster extends WorkerJoinOutputs {
   /** Admin kubeconfig. */
   kubeconfig: pulumi.Output<string>;
   /** The load-balanced API endpoint. */
@@ -50,6 +51,14 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
   readonly bastionPublicIp: pulumi.Output<string | undefined>;
   /** Private SSH key of every machine (secret). */
   readonly sshPrivateKey: pulumi.Output<string>;
+  /** PEM of the cluster CA certificate (public), for workers you attach yourself. */
+  readonly caCertPem: pulumi.Output<string>;
+  /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
+  readonly caCertHash: pulumi.Output<string>;
+  /** Workers' bootstrap token (secret), distinct from the control planes' token, valid 24 hours after every update. */
+  readonly workerJoinToken: pulumi.Output<string>;
+  /** `kubeadm join <endpoint>:6443 --token ... --discovery-token-ca-cert-hash sha256:...` for a worker (secret). */
+  readonly workerJoinCommand: pulumi.Output<string>;
 
   /** Validated settings, read by {@link initialize} once the constructor has finished. */
   private settings?: S;
@@ -72,6 +81,10 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
     this.quorum = this.pick((b) => b.quorum);
     this.bastionPublicIp = this.pick((b) => b.bastionPublicIp);
     this.sshPrivateKey = pulumi.secret(this.pick((b) => b.sshPrivateKey));
+    this.caCertPem = this.pick((b) => b.caCertPem);
+    this.caCertHash = this.pick((b) => b.caCertHash);
+    this.workerJoinToken = pulumi.secret(this.pick((b) => b.workerJoinToken));
+    this.workerJoinCommand = pulumi.secret(this.pick((b) => b.workerJoinCommand));
   }
 
   /** One output of what {@link build} returned; unknown when it reported an error instead. */
@@ -91,6 +104,10 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
       plan: this.plan,
       bastionPublicIp: this.bastionPublicIp,
       sshPrivateKey: this.sshPrivateKey,
+      caCertPem: this.caCertPem,
+      caCertHash: this.caCertHash,
+      workerJoinToken: this.workerJoinToken,
+      workerJoinCommand: this.workerJoinCommand,
     };
   }
 

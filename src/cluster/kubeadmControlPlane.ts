@@ -38,6 +38,7 @@ import { parseGateObservation } from "./observation";
 import type { GateObservation, QuorumReport } from "./quorumReport";
 import type { ClusterHost } from "./types";
 import { validateKubeadmControlPlaneArgs } from "./validateArgs";
+import { workerJoinSteps } from "./workerJoin";
 
 /** A machine of the cluster as the stack outputs show it. */
 export interface ClusterNode {
@@ -81,6 +82,14 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
    * warning. Undefined otherwise.
    */
   readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
+  /** PEM of the cluster CA certificate (public), for workers you attach yourself. */
+  readonly caCertPem: pulumi.Output<string>;
+  /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
+  readonly caCertHash: pulumi.Output<string>;
+  /** Workers' bootstrap token (secret), its own, valid 24 hours after every update (see `WorkerJoinOutputs`). */
+  readonly workerJoinToken: pulumi.Output<string>;
+  /** `kubeadm join <endpoint>:<port> --token ... --discovery-token-ca-cert-hash sha256:...` for a worker (secret). */
+  readonly workerJoinCommand: pulumi.Output<string>;
 
   constructor(name: string, args: KubeadmControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     const { settings, external, quorumPlan, backup, restore } = validateKubeadmControlPlaneArgs(name, args);
@@ -309,6 +318,12 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       plan: quorumPlan,
       observed: parseGateObservation(stdout),
     }));
+    // Join material for workers the user manages: their own token, placed once the control plane is up.
+    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [this.ready] }, this);
+    this.caCertPem = workerJoin.caCertPem;
+    this.caCertHash = workerJoin.caCertHash;
+    this.workerJoinToken = workerJoin.workerJoinToken;
+    this.workerJoinCommand = workerJoin.workerJoinCommand;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       apiServerEndpoint: this.apiServerEndpoint,
@@ -318,6 +333,10 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       etcdBackup: this.etcdBackup,
       etcdRestore: this.etcdRestore,
       certificateExpiry: this.certificateExpiry,
+      caCertPem: this.caCertPem,
+      caCertHash: this.caCertHash,
+      workerJoinToken: this.workerJoinToken,
+      workerJoinCommand: this.workerJoinCommand,
     });
   }
 }

@@ -226,6 +226,15 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
     const lbAddress = await outputValue(cp.loadBalancerAddress);
     expect(rule.ipAddress).toBe(lbAddress);
     expect(await outputValue(cp.apiServerEndpoint)).toBe(`https://${lbAddress}:6443`);
+    // Workers join through the same load balancer, with their own secret token, pinned to the cluster CA.
+    expect(await isSecret(cp.workerJoinCommand)).toBe(true);
+    expect(await isSecret(cp.workerJoinToken)).toBe(true);
+    const token = await outputValue(cp.workerJoinToken);
+    const hash = await outputValue(cp.caCertHash);
+    expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await outputValue(cp.caCertPem)).toContain("-----BEGIN CERTIFICATE-----");
+    expect(await outputValue(cp.workerJoinCommand)).toBe(`kubeadm join ${lbAddress}:6443 --token ${token} --discovery-token-ca-cert-hash ${hash}`);
+    expect(String(unwrap(named(rec, T.command, "l-control-plane-worker-token").inputs.stdin))).toBe(`${token}\n`);
   });
 
   test("external load balancer: EXTERNAL backend service and forwarding rule on a reserved external address", async () => {
