@@ -318,8 +318,9 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       plan: quorumPlan,
       observed: parseGateObservation(stdout),
     }));
-    // Join material for workers the user manages: their own token, placed once the control plane is up.
-    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [this.ready] }, this);
+    // Join material for workers the user manages: their own token, placed right after init (off the critical path),
+    // or after a restore's final gate (a restored etcd holds the snapshot's copy of the token).
+    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [restore ? this.ready : init] }, this);
     this.caCertPem = workerJoin.caCertPem;
     this.caCertHash = workerJoin.caCertHash;
     this.workerJoinToken = workerJoin.workerJoinToken;

@@ -39,7 +39,7 @@ export interface WorkerJoinStepArgs {
   caCertPem: pulumi.Output<string>;
   /** `sha256:<hex>` of the cluster CA. */
   caCertHash: pulumi.Output<string>;
-  /** Steps after which the API answers (at least `kubeadm init`; the final gate is better). */
+  /** Steps after which the API answers: `kubeadm init` (or, during a restore, the restore's final gate). */
   dependsOn: pulumi.Resource[];
   /** Hours the token stays valid after each update. @default 24 ({@link WORKER_JOIN_TOKEN_TTL_HOURS}) */
   ttlHours?: number;

@@ -103,7 +103,7 @@ describe("HostsControlPlane: stacked etcd, HAProxy on two hosts with a virtual I
     expect(connection.proxy).toMatchObject({ host: "203.0.113.5", user: "jump", port: 22, privateKey: BASTION_KEY });
   });
 
-  test("worker join material: the CA hash, a secret token placed on cp-0 after the final gate, and the join command for the virtual IP", async () => {
+  test("worker join material: the CA hash, a secret token placed on cp-0 after init, and the join command for the virtual IP", async () => {
     const cluster = new hosts.HostsControlPlane("wj", validArgs());
     const [token, hash, command] = await Promise.all([outputValue(cluster.workerJoinToken), outputValue(cluster.caCertHash), outputValue(cluster.workerJoinCommand)]);
     expect(await pulumi.isSecret(cluster.workerJoinToken)).toBe(true);
@@ -117,7 +117,7 @@ describe("HostsControlPlane: stacked etcd, HAProxy on two hosts with a virtual I
     expect(isSecretInput(step.inputs.stdin)).toBe(true);
     expect(String(unwrapSecret(step.inputs.stdin))).toBe(`${token}\n`);
     expect(String(step.inputs.create)).not.toContain(token);
-    expect(step.arrived).toBeGreaterThan(named(registrations, "wj-control-plane-cp-2-gate").resolved!);
+    expect(step.arrived).toBeGreaterThan(named(registrations, "wj-control-plane-cp-0-init").resolved!);
   });
 });
 
