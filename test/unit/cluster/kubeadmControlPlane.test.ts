@@ -39,7 +39,7 @@ function stackedControlPlane(name: string, extra: Partial<import("../../../src/c
 describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
   test("creates the exact bootstrap steps, one wait/files pair per host", async () => {
     const cp = stackedControlPlane("k");
-    await outputValue(cp.workerJoinCommand);
+    await Promise.all([outputValue(cp.quorum), outputValue(cp.workerJoinCommand)]);
     expect(commands().map((c) => c.name).sort()).toEqual(
       [
         "k-cp-0-ready", "k-cp-1-ready", "k-cp-2-ready",
