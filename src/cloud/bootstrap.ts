@@ -53,6 +53,7 @@ export function bootstrapCluster(handOff: BootstrapHandOff): KubeadmControlPlane
       nodeSubnets: handOff.nodeSubnets,
       cniManifestUrl: settings.cniManifestUrl,
       extraCertSans: settings.extraCertSans,
+      workerJoinTokenTtlHours: settings.workerJoinTokenTtlHours,
     },
     { parent },
   );

@@ -10,3 +10,4 @@ export * from "./validateArgs";
 export * from "./backupArgs";
 export * from "./certificateExpiry";
 export * from "./workerJoin";
+export * from "./workerJoinArgs";

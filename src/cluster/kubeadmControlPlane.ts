@@ -320,7 +320,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     }));
     // Join material for workers the user manages: their own token, placed right after init (off the critical path),
     // or after a restore's final gate (a restored etcd holds the snapshot's copy of the token).
-    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [restore ? this.ready : init] }, this);
+    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [restore ? this.ready : init], ttlHours: args.workerJoinTokenTtlHours }, this);
     this.caCertPem = workerJoin.caCertPem;
     this.caCertHash = workerJoin.caCertHash;
     this.workerJoinToken = workerJoin.workerJoinToken;

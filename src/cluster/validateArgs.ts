@@ -3,6 +3,7 @@ import type { ClusterSettings, ClusterSettingsArgs, QuorumPlan } from "../topolo
 import { requireArgument, validated } from "./argumentError";
 import type { EtcdClusterArgs, KubeadmControlPlaneArgs } from "./args";
 import { requireDistinctHostNames } from "./hostChecks";
+import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "./workerJoinArgs";
 import { validateEtcdBackupArgs, validateEtcdRestoreArgs, ValidatedBackup, ValidatedRestore } from "./validateBackup";
 
 /** The cluster-wide settings every control-plane component takes, validated, with defaults filled. */
@@ -58,6 +59,8 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
     "give at least one control-plane host (3 for HA).",
   );
   requireDistinctHostNames(context, args.controlPlaneHosts, "controlPlaneHosts");
+  const ttlProblem = workerJoinTokenTtlProblem(args.workerJoinTokenTtlHours);
+  requireArgument(ttlProblem === undefined, context, WORKER_JOIN_TOKEN_TTL_FIELD, ttlProblem ?? "");
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireNodeQuirks(context, args);
   requireArgument(!external || args.etcdBackup === undefined, context, "etcdBackup", "takes snapshots on the etcd voters: with external etcd give etcdBackup to the EtcdCluster.");

@@ -5,7 +5,7 @@ import { createBootstrapToken } from "../pki/bootstrapToken";
 import { hostCommand } from "./hostCommand";
 import type { ClusterHost } from "./types";
 
-/** How long the workers' bootstrap token stays valid after each update (kubeadm's default token lifetime). */
+/** How long the workers' bootstrap token stays valid after each update by default (kubeadm's default token lifetime). */
 export const WORKER_JOIN_TOKEN_TTL_HOURS = BOOTSTRAP_TOKEN_TTL_HOURS;
 
 /**
@@ -19,7 +19,7 @@ export interface WorkerJoinOutputs {
   caCertHash: pulumi.Output<string>;
   /**
    * Bootstrap token for workers (secret), `[a-z0-9]{6}.[a-z0-9]{16}`, distinct from the control planes' join token.
-   * Every `pulumi up` makes it valid for another {@link WORKER_JOIN_TOKEN_TTL_HOURS} hours (groups
+   * Every `pulumi up` makes it valid for another `workerJoinTokenTtlHours` (24) hours (groups
    * `system:bootstrappers:kubeadm:default-node-token`, usages signing and authentication); known once it is in place.
    */
   workerJoinToken: pulumi.Output<string>;

@@ -136,6 +136,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
         etcdBackup: externalEtcd ? undefined : args.etcdBackup,
         etcdRestore: args.etcdRestore,
         reportCertificateExpiry: args.reportCertificateExpiry,
+        workerJoinTokenTtlHours: args.workerJoinTokenTtlHours,
       },
       { parent: this },
     );

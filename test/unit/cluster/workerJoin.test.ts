@@ -112,6 +112,31 @@ describe("worker join material (KubeadmControlPlane)", () => {
   });
 });
 
+describe("workerJoinTokenTtlHours", () => {
+  test("sets how long each update keeps the workers' token valid; the control planes' token keeps 24 hours", async () => {
+    const cp = controlPlane("week", { workerJoinTokenTtlHours: 168 });
+    await Promise.all([outputValue(cp.workerJoinCommand), outputValue(cp.quorum)]);
+    const script = scriptOfRootCommand(String(named(registrations, "week-worker-token").inputs.create));
+    expect(script).toContain('date -u -d "+168 hours"');
+    expect(script).toContain('echo "bootstrap token valid for 168 hours"');
+    expect(scriptOfRootCommand(String(named(registrations, "week-token-refresh").inputs.create))).toContain('date -u -d "+24 hours"');
+  });
+
+  test.each([0, -1, 1.5, 8761, "24"])("refuses %p with an ArgumentError naming the field, before anything registers", (ttl) => {
+    const before = registrations.length;
+    let error: any;
+    try {
+      controlPlane("badttl", { workerJoinTokenTtlHours: ttl as number });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(cluster.ArgumentError);
+    expect(error.field).toBe("workerJoinTokenTtlHours");
+    expect(error.message).toBe(`KubeadmControlPlane badttl: workerJoinTokenTtlHours: ${JSON.stringify(ttl)} is not a whole number of hours from 1 to 8760. Give e.g. 24 (a day) or 168 (a week), and run pulumi up within that time of any worker join.`);
+    expect(registrations.slice(before).filter((r) => r.name.startsWith("badttl"))).toEqual([]);
+  });
+});
+
 describe("join command helpers", () => {
   test.each([
     ["api.example.com", 6443, "api.example.com:6443"],

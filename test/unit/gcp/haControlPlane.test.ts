@@ -237,6 +237,13 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
     expect(String(unwrap(named(rec, T.command, "l-control-plane-worker-token").inputs.stdin))).toBe(`${token}\n`);
   });
 
+  test("workerJoinTokenTtlHours reaches the workers' token step", async () => {
+    await build("ttl", { workerJoinTokenTtlHours: 720 });
+    const step = named(rec, T.command, "ttl-control-plane-worker-token");
+    expect(String(step.inputs.create)).toContain("+720 hours");
+    expect(String(named(rec, T.command, "ttl-control-plane-token-refresh").inputs.create)).toContain("+24 hours");
+  });
+
   test("external load balancer: EXTERNAL backend service and forwarding rule on a reserved external address", async () => {
     await build("x", { apiLoadBalancerScheme: "internet-facing", apiAllowedCidrs: ["198.51.100.0/24"] });
     expect(named(rec, T.backendService, "x-api").inputs.loadBalancingScheme).toBe("EXTERNAL");

@@ -118,6 +118,10 @@ describe("HostsControlPlane: stacked etcd, HAProxy on two hosts with a virtual I
     expect(String(unwrapSecret(step.inputs.stdin))).toBe(`${token}\n`);
     expect(String(step.inputs.create)).not.toContain(token);
     expect(step.arrived).toBeGreaterThan(named(registrations, "wj-control-plane-cp-0-init").resolved!);
+    expect(String(step.inputs.create)).toContain("+24 hours");
+    const week = new hosts.HostsControlPlane("wk", validArgs({ workerJoinTokenTtlHours: 168 }));
+    await outputValue(week.workerJoinCommand);
+    expect(String(named(registrations, "wk-control-plane-worker-token").inputs.create)).toContain("+168 hours");
   });
 });
 
