@@ -55,7 +55,7 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
   readonly caCertPem: pulumi.Output<string>;
   /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
   readonly caCertHash: pulumi.Output<string>;
-  /** Workers' bootstrap token (secret), distinct from the control planes' token, valid 24 hours after every update. */
+  /** Workers' bootstrap token (secret), distinct from the control planes' token, valid `workerJoinTokenTtlHours` (24) hours after every update. */
   readonly workerJoinToken: pulumi.Output<string>;
   /** `kubeadm join <endpoint>:6443 --token ... --discovery-token-ca-cert-hash sha256:...` for a worker (secret). */
   readonly workerJoinCommand: pulumi.Output<string>;

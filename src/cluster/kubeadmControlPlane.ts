@@ -86,7 +86,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
   readonly caCertPem: pulumi.Output<string>;
   /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
   readonly caCertHash: pulumi.Output<string>;
-  /** Workers' bootstrap token (secret), its own, valid 24 hours after every update (see `WorkerJoinOutputs`). */
+  /** Workers' bootstrap token (secret), its own, valid `workerJoinTokenTtlHours` (24) hours after every update (see `WorkerJoinOutputs`). */
   readonly workerJoinToken: pulumi.Output<string>;
   /** `kubeadm join <endpoint>:<port> --token ... --discovery-token-ca-cert-hash sha256:...` for a worker (secret). */
   readonly workerJoinCommand: pulumi.Output<string>;
