@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validated } from "../cluster/argumentError";
 import { bootstrapCluster } from "../cloud/bootstrap";
+import { workerJoinOutputsOf } from "../cluster/workerJoin";
 import { CloudHaControlPlane, type BuiltCloudCluster } from "../cloud/haControlPlane";
 import { clusterNodes, sshHosts, type CloudClusterNode } from "../cloud/machines";
 import { planTopology } from "../topology/plan";
@@ -196,6 +197,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       etcdEndpoints: controlPlane.etcdEndpoints,
       quorum: controlPlane.quorum,
       plan: pulumi.output(plan),
+      ...workerJoinOutputsOf(controlPlane),
       vpcId: pulumi.output(network.vpcId),
       privateSubnetIds: pulumi.output(network.privateSubnetIds),
       loadBalancerDnsName: api.loadBalancer.dnsName,

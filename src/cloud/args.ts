@@ -87,4 +87,10 @@ export interface CloudControlPlaneArgs {
   gateTimeoutSeconds?: number;
   /** How long to wait for SSH and cloud-init on each machine, in minutes. @default 20 */
   hostReadyTimeoutMinutes?: number;
+  /**
+   * Hours the workers' bootstrap token (`workerJoinToken`, `workerJoinCommand`) stays valid after each update, 1 to 8760:
+   * longer for workers that join on their own later (an autoscaling group). Every `pulumi up` makes it valid again.
+   * @default 24
+   */
+  workerJoinTokenTtlHours?: number;
 }

@@ -67,6 +67,7 @@ export function bootstrapCluster(handOff: BootstrapHandOff): BootstrappedCluster
       cniManifestUrl: settings.cniManifestUrl,
       extraCertSans: settings.extraCertSans,
       etcdBackup: externalEtcd ? undefined : handOff.etcdBackup,
+      workerJoinTokenTtlHours: settings.workerJoinTokenTtlHours,
     },
     { parent },
   );

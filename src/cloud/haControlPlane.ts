@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { QuorumReport } from "../cluster/quorumReport";
 import type { CloudEtcdBackupReport } from "./backupArgs";
+import type { WorkerJoinOutputs } from "../cluster/workerJoin";
 import type { TopologyPlan } from "../topology/types";
 import { namesByZone, type CloudClusterNode } from "./machines";
 
 /** The outputs every cloud's `HaControlPlane` has, as built once the zones are known. */
-export interface BuiltCloudCluster {
+export interface BuiltCloudCluster extends WorkerJoinOutputs {
   /** Admin kubeconfig. */
   kubeconfig: pulumi.Output<string>;
   /** The load-balanced API endpoint. */
@@ -59,6 +60,14 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
    * found by the last `pulumi up`; undefined without `etcdBackup`.
    */
   readonly etcdBackup: pulumi.Output<CloudEtcdBackupReport | undefined>;
+  /** PEM of the cluster CA certificate (public), for workers you attach yourself. */
+  readonly caCertPem: pulumi.Output<string>;
+  /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
+  readonly caCertHash: pulumi.Output<string>;
+  /** Workers' bootstrap token (secret), distinct from the control planes' token, valid `workerJoinTokenTtlHours` (24) hours after every update. */
+  readonly workerJoinToken: pulumi.Output<string>;
+  /** `kubeadm join <endpoint>:6443 --token ... --discovery-token-ca-cert-hash sha256:...` for a worker (secret). */
+  readonly workerJoinCommand: pulumi.Output<string>;
 
   /** Validated settings, read by {@link initialize} once the constructor has finished. */
   private settings?: S;
@@ -82,6 +91,10 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
     this.bastionPublicIp = this.pick((b) => b.bastionPublicIp);
     this.sshPrivateKey = pulumi.secret(this.pick((b) => b.sshPrivateKey));
     this.etcdBackup = this.pick((b) => b.etcdBackup);
+    this.caCertPem = this.pick((b) => b.caCertPem);
+    this.caCertHash = this.pick((b) => b.caCertHash);
+    this.workerJoinToken = pulumi.secret(this.pick((b) => b.workerJoinToken));
+    this.workerJoinCommand = pulumi.secret(this.pick((b) => b.workerJoinCommand));
   }
 
   /** One output of what {@link build} returned; unknown when it reported an error instead. */
@@ -102,6 +115,10 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
       bastionPublicIp: this.bastionPublicIp,
       sshPrivateKey: this.sshPrivateKey,
       etcdBackup: this.etcdBackup,
+      caCertPem: this.caCertPem,
+      caCertHash: this.caCertHash,
+      workerJoinToken: this.workerJoinToken,
+      workerJoinCommand: this.workerJoinCommand,
     };
   }
 

@@ -44,4 +44,6 @@ export interface CloudSettings {
   gateTimeoutSeconds?: number;
   /** Host readiness timeout (undefined: the bootstrap's default). */
   hostReadyTimeoutMinutes?: number;
+  /** Validity of the workers' bootstrap token after each update, in hours (undefined: the bootstrap's default, 24). */
+  workerJoinTokenTtlHours?: number;
 }

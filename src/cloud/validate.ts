@@ -2,6 +2,7 @@ import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
 import { validateClusterSettings } from "../topology/cluster";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
+import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../cluster/workerJoinArgs";
 import type { ClusterSettings } from "../topology/types";
 import type { CloudControlPlaneArgs } from "./args";
 import type { CloudSettings } from "./settings";
@@ -30,7 +31,7 @@ export function topologySettings(args: CloudControlPlaneArgs): TopologySettings 
 }
 
 /** The settings passed through to the cloud-neutral bootstrap. */
-export type PassThroughSettings = Pick<CloudSettings, "cniManifestUrl" | "extraCertSans" | "gateTimeoutSeconds" | "hostReadyTimeoutMinutes">;
+export type PassThroughSettings = Pick<CloudSettings, "cniManifestUrl" | "extraCertSans" | "gateTimeoutSeconds" | "hostReadyTimeoutMinutes" | "workerJoinTokenTtlHours">;
 
 /**
  * Checks the arguments passed through to the cloud-neutral bootstrap, so that a bad one throws before any
@@ -42,7 +43,15 @@ export function validatePassThrough(args: CloudControlPlaneArgs): PassThroughSet
     extraCertSans: validateList(args.extraCertSans ?? [], "extraCertSans"),
     gateTimeoutSeconds: optionalPositive(args.gateTimeoutSeconds, "gateTimeoutSeconds", 600),
     hostReadyTimeoutMinutes: optionalPositive(args.hostReadyTimeoutMinutes, "hostReadyTimeoutMinutes", 20),
+    workerJoinTokenTtlHours: validateWorkerJoinTokenTtl(args.workerJoinTokenTtlHours),
   };
+}
+
+/** `workerJoinTokenTtlHours`: a whole number of hours within a year, or not given. */
+function validateWorkerJoinTokenTtl(value: unknown): number | undefined {
+  const problem = workerJoinTokenTtlProblem(value);
+  if (problem !== undefined) throw new TopologyError(WORKER_JOIN_TOKEN_TTL_FIELD, problem);
+  return value as number | undefined;
 }
 
 /** CNI manifest URL: `""` or an http(s) URL. */

@@ -59,6 +59,12 @@ export interface KubeadmControlPlaneArgs {
   /** How long to wait for SSH and machine preparation (cloud-init) on each host, in minutes. @default 20 */
   hostReadyTimeoutMinutes?: number;
   /**
+   * Hours the workers' bootstrap token (`workerJoinToken`, `workerJoinCommand`) stays valid after each update, 1 to 8760:
+   * longer for workers that join on their own later (an autoscaling group). Every `pulumi up` makes it valid again.
+   * @default 24
+   */
+  workerJoinTokenTtlHours?: number;
+  /**
    * Run `kubeadm reset` on a control plane when its bootstrap step is deleted (removing the node from the
    * cluster and, with stacked etcd, from etcd). Off by default: a delete never destroys a node's state unasked.
    * @default false

@@ -9,3 +9,5 @@ export { defaults as componentDefaults } from "./constants";
 export * from "./validateArgs";
 export * from "./backupArgs";
 export * from "./certificateExpiry";
+export * from "./workerJoin";
+export * from "./workerJoinArgs";

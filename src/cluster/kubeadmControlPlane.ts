@@ -41,6 +41,7 @@ import { parseGateObservation } from "./observation";
 import type { GateObservation, QuorumReport } from "./quorumReport";
 import type { ClusterHost } from "./types";
 import { validateKubeadmControlPlaneArgs } from "./validateArgs";
+import { workerJoinSteps } from "./workerJoin";
 
 /** A machine of the cluster as the stack outputs show it. */
 export interface ClusterNode {
@@ -84,6 +85,14 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
    * warning. Undefined otherwise.
    */
   readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
+  /** PEM of the cluster CA certificate (public), for workers you attach yourself. */
+  readonly caCertPem: pulumi.Output<string>;
+  /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
+  readonly caCertHash: pulumi.Output<string>;
+  /** Workers' bootstrap token (secret), its own, valid `workerJoinTokenTtlHours` (24) hours after every update (see `WorkerJoinOutputs`). */
+  readonly workerJoinToken: pulumi.Output<string>;
+  /** `kubeadm join <endpoint>:<port> --token ... --discovery-token-ca-cert-hash sha256:...` for a worker (secret). */
+  readonly workerJoinCommand: pulumi.Output<string>;
 
   constructor(name: string, args: KubeadmControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     const { settings, external, quorumPlan, backup, restore } = validateKubeadmControlPlaneArgs(name, args);
@@ -360,6 +369,13 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       plan: quorumPlan,
       observed: parseGateObservation(stdout),
     }));
+    // Join material for workers the user manages: their own token, placed right after init (off the critical path),
+    // or after a restore's final gate (a restored etcd holds the snapshot's copy of the token).
+    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [restore ? this.ready : init], ttlHours: args.workerJoinTokenTtlHours }, this);
+    this.caCertPem = workerJoin.caCertPem;
+    this.caCertHash = workerJoin.caCertHash;
+    this.workerJoinToken = workerJoin.workerJoinToken;
+    this.workerJoinCommand = workerJoin.workerJoinCommand;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       apiServerEndpoint: this.apiServerEndpoint,
@@ -369,6 +385,10 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       etcdBackup: this.etcdBackup,
       etcdRestore: this.etcdRestore,
       certificateExpiry: this.certificateExpiry,
+      caCertPem: this.caCertPem,
+      caCertHash: this.caCertHash,
+      workerJoinToken: this.workerJoinToken,
+      workerJoinCommand: this.workerJoinCommand,
     });
   }
 }

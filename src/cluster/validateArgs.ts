@@ -4,6 +4,7 @@ import { DEFAULT_KUBERNETES_APT_REPOSITORY, kubernetesAptRepositoryProblem } fro
 import { requireArgument, validated } from "./argumentError";
 import type { EtcdClusterArgs, KubeadmControlPlaneArgs } from "./args";
 import { requireDistinctHostNames } from "./hostChecks";
+import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "./workerJoinArgs";
 import { validateEtcdBackupArgs, validateEtcdRestoreArgs, ValidatedBackup, ValidatedRestore } from "./validateBackup";
 
 /** The cluster-wide settings every control-plane component takes, validated, with defaults filled. */
@@ -59,6 +60,8 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
     "give at least one control-plane host (3 for HA).",
   );
   requireDistinctHostNames(context, args.controlPlaneHosts, "controlPlaneHosts");
+  const ttlProblem = workerJoinTokenTtlProblem(args.workerJoinTokenTtlHours);
+  requireArgument(ttlProblem === undefined, context, WORKER_JOIN_TOKEN_TTL_FIELD, ttlProblem ?? "");
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireNodeQuirks(context, args);
   requireUpgradePackageArgs(context, args);

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validated } from "../cluster/argumentError";
 import { bootstrapCluster } from "../cloud/bootstrap";
+import { workerJoinOutputsOf } from "../cluster/workerJoin";
 import { CloudHaControlPlane, type BuiltCloudCluster } from "../cloud/haControlPlane";
 import { clusterNodes, sshHosts, type CloudClusterNode } from "../cloud/machines";
 import type { TopologyPlan } from "../topology/types";
@@ -146,6 +147,7 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
       etcdEndpoints: controlPlane.etcdEndpoints,
       quorum: controlPlane.quorum,
       plan: pulumi.output(plan),
+      ...workerJoinOutputsOf(controlPlane),
       network: net.network,
       subnetwork: net.subnetwork,
       loadBalancerAddress: lb.address,

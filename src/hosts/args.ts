@@ -92,6 +92,12 @@ export interface HostsControlPlaneArgs {
   gateTimeoutSeconds?: number;
   /** How long to wait for SSH and preparation on each machine, in minutes. @default 20 */
   hostReadyTimeoutMinutes?: number;
+  /**
+   * Hours the workers' bootstrap token (`workerJoinToken`, `workerJoinCommand`) stays valid after each update, 1 to 8760:
+   * longer for workers that join on their own later (an autoscaling group). Every `pulumi up` makes it valid again.
+   * @default 24
+   */
+  workerJoinTokenTtlHours?: number;
   /** Run `kubeadm reset` on a control plane when its bootstrap step is deleted. @default false */
   resetOnDelete?: boolean;
   /** kubeadm preflight checks to ignore, by name (e.g. `SystemVerification` on container-like machines); `all` is refused. @default [] */

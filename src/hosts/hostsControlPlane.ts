@@ -9,6 +9,7 @@ import type { EtcdBackupReport } from "../cluster/backupArgs";
 import type { CertificateExpiryReport } from "../cluster/certificateExpiry";
 import type { GateObservation, QuorumReport } from "../cluster/quorumReport";
 import type { ClusterHost } from "../cluster/types";
+import { workerJoinOutputsOf } from "../cluster/workerJoin";
 import type { NodeRole, TopologyPlan } from "../topology/types";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
 import type { HostSpec, HostsControlPlaneArgs } from "./args";
@@ -46,6 +47,14 @@ export class HostsControlPlane extends pulumi.ComponentResource {
   readonly etcdRestore: pulumi.Output<GateObservation | undefined>;
   /** With `reportCertificateExpiry`, per control plane: earliest leaf certificate, earliest CA and admin.conf expiry (warning under 30 days). */
   readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
+  /** PEM of the cluster CA certificate (public), for workers you attach yourself. */
+  readonly caCertPem: pulumi.Output<string>;
+  /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
+  readonly caCertHash: pulumi.Output<string>;
+  /** Workers' bootstrap token (secret), distinct from the control planes' token, valid `workerJoinTokenTtlHours` (24) hours after every update. */
+  readonly workerJoinToken: pulumi.Output<string>;
+  /** `kubeadm join <endpoint>:<port> --token ... --discovery-token-ca-cert-hash sha256:...` for a worker (secret). */
+  readonly workerJoinCommand: pulumi.Output<string>;
 
   /**
    * @param name unique name of the component; children are named `${name}-...`
@@ -129,6 +138,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
         etcdBackup: externalEtcd ? undefined : args.etcdBackup,
         etcdRestore: args.etcdRestore,
         reportCertificateExpiry: args.reportCertificateExpiry,
+        workerJoinTokenTtlHours: args.workerJoinTokenTtlHours,
       },
       { parent: this },
     );
@@ -146,6 +156,11 @@ export class HostsControlPlane extends pulumi.ComponentResource {
     this.etcdBackup = externalEtcd ? externalEtcd.etcdBackup : controlPlane.etcdBackup;
     this.etcdRestore = controlPlane.etcdRestore;
     this.certificateExpiry = controlPlane.certificateExpiry;
+    const workerJoin = workerJoinOutputsOf(controlPlane);
+    this.caCertPem = workerJoin.caCertPem;
+    this.caCertHash = workerJoin.caCertHash;
+    this.workerJoinToken = workerJoin.workerJoinToken;
+    this.workerJoinCommand = workerJoin.workerJoinCommand;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       apiServerEndpoint: this.apiServerEndpoint,
@@ -157,6 +172,10 @@ export class HostsControlPlane extends pulumi.ComponentResource {
       etcdBackup: this.etcdBackup,
       etcdRestore: this.etcdRestore,
       certificateExpiry: this.certificateExpiry,
+      caCertPem: this.caCertPem,
+      caCertHash: this.caCertHash,
+      workerJoinToken: this.workerJoinToken,
+      workerJoinCommand: this.workerJoinCommand,
     });
   }
 }

@@ -3,6 +3,7 @@ import { requireArgument, validated } from "../cluster/argumentError";
 import { requireNodeQuirks, requireUpgradePackageArgs } from "../cluster/validateArgs";
 import { validateEtcdBackupArgs, validateEtcdRestoreArgs } from "../cluster/validateBackup";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
+import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../cluster/workerJoinArgs";
 import { cidrsOverlap, parseIpv4Cidr, validatePlacement } from "../topology";
 import { validateZones } from "../topology/checks";
 import type { ClusterSettings, EtcdTopology, PlannedNode, TopologyPlan } from "../topology/types";
@@ -179,6 +180,8 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireArgument(args.gateTimeoutSeconds === undefined || isPositiveInteger(args.gateTimeoutSeconds), context, "gateTimeoutSeconds", `${JSON.stringify(args.gateTimeoutSeconds)} is not a positive whole number of seconds.`);
   requireArgument(args.hostReadyTimeoutMinutes === undefined || isPositiveInteger(args.hostReadyTimeoutMinutes), context, "hostReadyTimeoutMinutes", `${JSON.stringify(args.hostReadyTimeoutMinutes)} is not a positive whole number of minutes.`);
+  const ttlProblem = workerJoinTokenTtlProblem(args.workerJoinTokenTtlHours);
+  requireArgument(ttlProblem === undefined, context, WORKER_JOIN_TOKEN_TTL_FIELD, ttlProblem ?? "");
   requireArgument(args.prepareHosts === undefined || typeof args.prepareHosts === "boolean", context, "prepareHosts", `${JSON.stringify(args.prepareHosts)} is not a boolean. Use true or false.`);
   requireArgument(
     args.containerdRestrictOomScoreAdj === undefined || args.prepareHosts !== false,

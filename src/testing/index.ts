@@ -2,3 +2,4 @@ export * from "./certificate";
 export * from "./commandOutput";
 export * from "./mocks";
 export * from "./existingNetworks";
+export * from "./outputs";

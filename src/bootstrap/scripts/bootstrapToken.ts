@@ -8,14 +8,34 @@ export const BOOTSTRAP_TOKEN_TTL_HOURS = 24;
 /** Description kubeadm shows for the token (`kubeadm token list`). */
 const TOKEN_DESCRIPTION = "pulumi-k8s-ha control-plane joins";
 
+/** What a bootstrap token is for: how long each refresh keeps it valid and what `kubeadm token list` says of it. */
+export interface BootstrapTokenPurpose {
+  /** Hours the token stays valid after each refresh (a whole number >= 1). @default 24 ({@link BOOTSTRAP_TOKEN_TTL_HOURS}) */
+  ttlHours?: number;
+  /** Description kubeadm shows for the token (letters, digits, spaces and `-:.,()`). @default "pulumi-k8s-ha control-plane joins" */
+  description?: string;
+}
+
+function tokenPurpose(purpose: BootstrapTokenPurpose): { ttlHours: number; description: string } {
+  const ttlHours = purpose.ttlHours ?? BOOTSTRAP_TOKEN_TTL_HOURS;
+  const description = purpose.description ?? TOKEN_DESCRIPTION;
+  if (!Number.isInteger(ttlHours) || ttlHours < 1) throw new Error(`bootstrap token TTL must be a whole number of hours >= 1, got ${ttlHours}`);
+  if (!/^[A-Za-z0-9 :.,()-]+$/.test(description)) {
+    throw new Error(`bootstrap token description ${JSON.stringify(description)} has characters other than letters, digits, spaces and -:.,()`);
+  }
+  return { ttlHours, description };
+}
+
 /**
- * Bash function `refresh_bootstrap_token KUBECONFIG TOKEN`: makes the bootstrap token valid for another
- * {@link BOOTSTRAP_TOKEN_TTL_HOURS} hours by applying its Secret (`bootstrap.kubernetes.io/token` in kube-system,
- * the fields kubeadm writes, groups of kubeadm's default node token) with server-side apply. Applying, unlike
+ * Bash function `refresh_bootstrap_token KUBECONFIG TOKEN`: makes the bootstrap token valid for another `ttlHours`
+ * hours by applying its Secret (`bootstrap.kubernetes.io/token` in kube-system, the fields kubeadm writes, usages
+ * signing and authentication, groups of kubeadm's default node token) with server-side apply. Applying, unlike
  * `kubeadm token delete` + `create`, never leaves a moment without the token (parallel joins) and recreates a token
  * the token cleaner already removed. The token travels on kubectl's standard input only.
  */
-export const REFRESH_BOOTSTRAP_TOKEN = bashBraces(String.raw`refresh_bootstrap_token() {
+export function refreshBootstrapTokenFunction(purpose: BootstrapTokenPurpose = {}): string {
+  const { ttlHours, description } = tokenPurpose(purpose);
+  return bashBraces(String.raw`refresh_bootstrap_token() {
   local kubeconfig="$1" token="$2"
   case "$token" in
     [a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9].[a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9]) ;;
@@ -33,13 +53,17 @@ type: bootstrap.kubernetes.io/token
 data:
   token-id: $(b64 "@{token%%.*}")
   token-secret: $(b64 "@{token#*.}")
-  expiration: $(b64 "$(date -u -d "+${BOOTSTRAP_TOKEN_TTL_HOURS} hours" +%Y-%m-%dT%H:%M:%SZ)")
+  expiration: $(b64 "$(date -u -d "+${ttlHours} hours" +%Y-%m-%dT%H:%M:%SZ)")
   usage-bootstrap-authentication: $(b64 true)
   usage-bootstrap-signing: $(b64 true)
   auth-extra-groups: $(b64 system:bootstrappers:kubeadm:default-node-token)
-  description: $(b64 "${TOKEN_DESCRIPTION}")
+  description: $(b64 "${description}")
 EOF
 }`);
+}
+
+/** {@link refreshBootstrapTokenFunction} for the control planes' token: valid {@link BOOTSTRAP_TOKEN_TTL_HOURS} hours per refresh. */
+export const REFRESH_BOOTSTRAP_TOKEN = refreshBootstrapTokenFunction();
 
 /**
  * Bash function `ensure_join_token`, for the join step of a control plane (script parameters `CONFIG_FILE`, the placed
@@ -104,21 +128,43 @@ export const TOKEN_FAILURE_HINT = String.raw`if grep -qiE 'JWS signature|for tok
   echo "bootstrap token) and run pulumi up again." >&2
 fi`;
 
+/** Options of {@link bootstrapTokenRefreshScript}. */
+export interface BootstrapTokenRefreshOptions extends BootstrapTokenPurpose {
+  /** The step's description line. @default "refresh the bootstrap token for the next joins (token on stdin)" */
+  stepDescription?: string;
+}
+
 /**
- * Makes the bootstrap token (read from standard input) valid for another 24 hours, with the admin kubeconfig of the
- * first control plane. Runs before the joins whenever the set of control planes changes; each join also refreshes
- * the token itself (`ensure_join_token`), so a join retried days later works without this step re-running.
+ * Makes the bootstrap token (read from standard input) valid for another 24 hours (`ttlHours`), with the admin
+ * kubeconfig of the first control plane. For the control planes' token it runs before the joins whenever the set of
+ * control planes changes; each join also refreshes the token itself (`ensure_join_token`), so a join retried days
+ * later works without this step re-running. The workers' token ({@link workerTokenRefreshScript}) is the same step
+ * with its own TTL and description.
  */
-export function bootstrapTokenRefreshScript(): string {
+export function bootstrapTokenRefreshScript(options: BootstrapTokenRefreshOptions = {}): string {
+  const { ttlHours } = tokenPurpose(options);
   return bashScript(
-    "refresh the bootstrap token for the next joins (token on stdin)",
+    options.stepDescription ?? "refresh the bootstrap token for the next joins (token on stdin)",
     { ADMIN_CONF: paths.adminKubeconfig },
     `
-${REFRESH_BOOTSTRAP_TOKEN}
+${refreshBootstrapTokenFunction(options)}
 
 IFS= read -r token || true
 refresh_bootstrap_token "$ADMIN_CONF" "$token" || { echo "no valid bootstrap token on standard input, or the API refused it" >&2; exit 1; }
-echo "bootstrap token valid for ${BOOTSTRAP_TOKEN_TTL_HOURS} hours"
+echo "bootstrap token valid for ${ttlHours} hours"
 `,
   );
+}
+
+/** Description `kubeadm token list` shows for the workers' token. */
+export const WORKER_TOKEN_DESCRIPTION = "pulumi-k8s-ha worker joins";
+
+/**
+ * Places the workers' bootstrap token (read from standard input; distinct from the control planes' token) into the
+ * cluster, valid `ttlHours` from now: groups `system:bootstrappers:kubeadm:default-node-token`, usages signing and
+ * authentication, so `kubeadm join <endpoint> --token <token> --discovery-token-ca-cert-hash <hash>` works on a
+ * worker. Runs on the first control plane at every update.
+ */
+export function workerTokenRefreshScript(ttlHours: number = BOOTSTRAP_TOKEN_TTL_HOURS): string {
+  return bootstrapTokenRefreshScript({ ttlHours, description: WORKER_TOKEN_DESCRIPTION, stepDescription: "refresh the workers' bootstrap token (token on stdin)" });
 }

@@ -161,6 +161,23 @@ describe("HaControlPlane outputs and SSH connections (update)", () => {
     expect(await outputValue(cluster.kubeconfig)).toContain("kind: Config");
   });
 
+  test("worker join material: the CA, its hash, and a secret token and kubeadm join command for the NLB", async () => {
+    const { caCertHash } = await import("../../../src/pki/caCertHash");
+    const { TESTING_CERTIFICATE_PEM } = await import("../../../src/testing");
+    expect(await outputValue(cluster.caCertPem)).toBe(TESTING_CERTIFICATE_PEM);
+    expect(await outputValue(cluster.caCertHash)).toBe(caCertHash(TESTING_CERTIFICATE_PEM));
+    expect(await isSecret(cluster.caCertHash)).toBe(false);
+    expect(await isSecret(cluster.workerJoinToken)).toBe(true);
+    expect(await isSecret(cluster.workerJoinCommand)).toBe(true);
+    const token = await outputValue(cluster.workerJoinToken);
+    expect(token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    // The token placed by the step on the first control plane, from its standard input.
+    expect(String(unwrap(named(recorder, "command:remote:Command", "demo-control-plane-worker-token").inputs.stdin))).toBe(`${token}\n`);
+    expect(await outputValue(cluster.workerJoinCommand)).toBe(
+      `kubeadm join demo-api-0123456789abcdef.elb.us-east-1.amazonaws.com:6443 --token ${token} --discovery-token-ca-cert-hash ${caCertHash(TESTING_CERTIFICATE_PEM)}`,
+    );
+  });
+
   test("nodes per zone, etcd endpoints and quorum report", async () => {
     expect(await outputValue(cluster.nodesByZone)).toEqual({ "us-east-1a": ["cp-0"], "us-east-1b": ["cp-1"], "us-east-1c": ["cp-2"] });
     const nodes = await outputValue(cluster.nodes);

@@ -8,6 +8,8 @@ import {
   ENSURE_JOIN_TOKEN,
   kubeadmJoinScript,
   REFRESH_BOOTSTRAP_TOKEN,
+  refreshBootstrapTokenFunction,
+  workerTokenRefreshScript,
 } from "../../../src/bootstrap/scripts";
 import { sandboxed, withParameters } from "../support/stepSandbox";
 
@@ -154,5 +156,61 @@ fi
     fs.writeFileSync(file("admin.conf"), "apiVersion: v1\nkind: Config\n");
     const result = bash(withParameters(bootstrapTokenRefreshScript(), { ADMIN_CONF: file("admin.conf") }), input);
     expect([result.status, result.stdout, result.stderr]).toEqual([status, stdout, stderr]);
+  });
+  const appliedSecret = () => {
+    const manifest = read("kubectl.stdin");
+    return Object.fromEntries(
+      [...manifest.matchAll(/^  ([a-z-]+): (\S+)$/gm)].filter(([, key]) => key !== "namespace" && key !== "name").map(([, key, value]) => [key, Buffer.from(value, "base64").toString()]),
+    );
+  };
+
+  test.each([
+    [undefined, 24],
+    [168, 168],
+  ])("the workers' token step (TTL %p) applies a token of its own description, groups and usages, valid %d hours", (ttl, hours) => {
+    fs.writeFileSync(file("admin.conf"), "apiVersion: v1\nkind: Config\n");
+    const before = Date.now();
+    const result = bash(withParameters(workerTokenRefreshScript(ttl), { ADMIN_CONF: file("admin.conf") }), "k3x9zq.5m2n8p4r6t1v3w7y\n");
+    expect([result.status, result.stdout, result.stderr]).toEqual([0, `bootstrap token valid for ${hours} hours\n`, ""]);
+    expect(read("kubectl.args")).toBe(
+      `--kubeconfig ${file("admin.conf")} --request-timeout=20s apply --server-side --force-conflicts --field-manager=pulumi-k8s-ha -f -\n`,
+    );
+    expect(read("kubectl.stdin")).toContain("name: bootstrap-token-k3x9zq\n");
+    const data = appliedSecret();
+    expect({ ...data, expiration: undefined }).toEqual({
+      "token-id": "k3x9zq",
+      "token-secret": "5m2n8p4r6t1v3w7y",
+      expiration: undefined,
+      "usage-bootstrap-authentication": "true",
+      "usage-bootstrap-signing": "true",
+      "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token",
+      description: "pulumi-k8s-ha worker joins",
+    });
+    const expires = Date.parse(data.expiration);
+    expect(expires).toBeGreaterThanOrEqual(before + hours * 3600_000 - 2000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + hours * 3600_000 + 2000);
+  });
+
+  test("the workers' token step refuses what is not a bootstrap token, and says so without echoing it", () => {
+    fs.writeFileSync(file("admin.conf"), "apiVersion: v1\nkind: Config\n");
+    const result = bash(withParameters(workerTokenRefreshScript(), { ADMIN_CONF: file("admin.conf") }), "NOT.A-TOKEN-xyz\n");
+    expect([result.status, result.stdout, result.stderr]).toEqual([1, "", "not a bootstrap token\nno valid bootstrap token on standard input, or the API refused it\n"]);
+    expect(fs.existsSync(file("kubectl.args"))).toBe(false);
+  });
+});
+
+describe("bootstrap token purposes", () => {
+  test("the control planes' function is the default purpose; the workers' differs only in TTL and description", () => {
+    expect(refreshBootstrapTokenFunction()).toBe(REFRESH_BOOTSTRAP_TOKEN);
+    const worker = refreshBootstrapTokenFunction({ ttlHours: 48, description: "pulumi-k8s-ha worker joins" });
+    expect(worker).toBe(REFRESH_BOOTSTRAP_TOKEN.replace("+24 hours", "+48 hours").replace("pulumi-k8s-ha control-plane joins", "pulumi-k8s-ha worker joins"));
+  });
+
+  test.each([
+    [{ ttlHours: 0 }, /TTL must be a whole number of hours >= 1, got 0/],
+    [{ ttlHours: 1.5 }, /got 1.5/],
+    [{ description: 'x"; rm -rf /' }, /has characters other than/],
+  ])("refuses %j", (purpose, message) => {
+    expect(() => refreshBootstrapTokenFunction(purpose)).toThrow(message);
   });
 });

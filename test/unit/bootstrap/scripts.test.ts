@@ -6,6 +6,7 @@ import { renderFileBundle } from "../../../src/bootstrap/fileBundle";
 import {
   asRootCommand,
   bootstrapTokenRefreshScript,
+  workerTokenRefreshScript,
   etcdMembershipScript,
   cniInstallScript,
   etcdStartScript,
@@ -52,6 +53,8 @@ const scripts: Record<string, string> = {
   kubeadmJoin: kubeadmJoinScript({ ignorePreflightErrors: ["NumCPU"] }),
   kubeadmReset: kubeadmResetScript(),
   bootstrapTokenRefresh: bootstrapTokenRefreshScript(),
+  workerTokenRefresh: workerTokenRefreshScript(),
+  workerTokenRefreshOneWeek: workerTokenRefreshScript(168),
   etcdMembership: etcdMembershipScript({
     desiredMembers: ["cp-0", "cp-1", "cp-2"],
     endpoints: gateOptions.members.map((m) => m.endpoint),

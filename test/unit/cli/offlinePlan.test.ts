@@ -26,7 +26,7 @@ describe("offline plan of the default stack (what npm start prints)", () => {
       ["cp-0-ready", "cp-1-ready", "cp-2-ready"],
       ["cp-0-files", "cp-1-files", "cp-2-files"],
       ["cp-0-init"],
-      ["cni", "kubeconfig", "membership", "token-refresh"],
+      ["cni", "kubeconfig", "membership", "token-refresh", "worker-token"],
       ["cp-0-gate"],
       ["cp-1-join"],
       ["cp-1-gate"],

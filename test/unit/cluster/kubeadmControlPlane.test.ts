@@ -42,7 +42,7 @@ function stackedControlPlane(name: string, extra: Partial<import("../../../src/c
 describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
   test("creates the exact bootstrap steps, one wait/files pair per host", async () => {
     const cp = stackedControlPlane("k");
-    await outputValue(cp.quorum);
+    await Promise.all([outputValue(cp.quorum), outputValue(cp.workerJoinCommand)]);
     expect(commands().map((c) => c.name).sort()).toEqual(
       [
         "k-cp-0-ready", "k-cp-1-ready", "k-cp-2-ready",
@@ -50,6 +50,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
         "k-cp-0-init", "k-kubeconfig", "k-cni", "k-token-refresh", "k-membership",
         "k-cp-0-gate", "k-cp-1-join", "k-cp-1-gate", "k-cp-2-join", "k-cp-2-gate",
         "k-cp-0-upgrade", "k-cp-0-upgrade-gate", "k-cp-1-upgrade", "k-cp-1-upgrade-gate", "k-cp-2-upgrade", "k-cp-2-upgrade-gate",
+        "k-worker-token",
       ].sort(),
     );
     expect(ofType(registrations, "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort()).toEqual(
@@ -114,7 +115,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     const cp = stackedControlPlane("s");
     await outputValue(cp.quorum);
     const token = ofType(registrations, "random:index/randomString:RandomString").map((r) => r.name);
-    expect(token.sort()).toEqual(["s-token-id", "s-token-secret"]);
+    expect(token.sort()).toEqual(["s-token-id", "s-token-secret", "s-worker-token-id", "s-worker-token-secret"]);
     for (const command of commands()) {
       const text = createText(command);
       expect(text).not.toMatch(/MOCK-|FAKE-SSH-KEY|PRIVATE KEY|token: /);

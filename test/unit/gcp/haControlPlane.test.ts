@@ -226,6 +226,22 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
     const lbAddress = await outputValue(cp.loadBalancerAddress);
     expect(rule.ipAddress).toBe(lbAddress);
     expect(await outputValue(cp.apiServerEndpoint)).toBe(`https://${lbAddress}:6443`);
+    // Workers join through the same load balancer, with their own secret token, pinned to the cluster CA.
+    expect(await isSecret(cp.workerJoinCommand)).toBe(true);
+    expect(await isSecret(cp.workerJoinToken)).toBe(true);
+    const token = await outputValue(cp.workerJoinToken);
+    const hash = await outputValue(cp.caCertHash);
+    expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await outputValue(cp.caCertPem)).toContain("-----BEGIN CERTIFICATE-----");
+    expect(await outputValue(cp.workerJoinCommand)).toBe(`kubeadm join ${lbAddress}:6443 --token ${token} --discovery-token-ca-cert-hash ${hash}`);
+    expect(String(unwrap(named(rec, T.command, "l-control-plane-worker-token").inputs.stdin))).toBe(`${token}\n`);
+  });
+
+  test("workerJoinTokenTtlHours reaches the workers' token step", async () => {
+    await build("ttl", { workerJoinTokenTtlHours: 720 });
+    const step = named(rec, T.command, "ttl-control-plane-worker-token");
+    expect(String(step.inputs.create)).toContain("+720 hours");
+    expect(String(named(rec, T.command, "ttl-control-plane-token-refresh").inputs.create)).toContain("+24 hours");
   });
 
   test("external load balancer: EXTERNAL backend service and forwarding rule on a reserved external address", async () => {

@@ -147,6 +147,9 @@ describe("restore (stacked etcd)", () => {
     expect(copy.inputs.remotePath).toBe(`/var/lib/pulumi-k8s-ha/restore-inbox/${snapshotSha}.db`);
     expect(isSecretInput(copy.inputs.connection)).toBe(true);
     expect(await outputValue(cluster.etcdRestore)).toMatchObject({ ok: true });
+    // The workers' token goes in after the restore's final gate: the restored etcd holds the snapshot's copy of it.
+    await outputValue(cluster.workerJoinCommand);
+    expect(named(registrations, "rs-control-plane-worker-token").arrived).toBeGreaterThan(named(registrations, "rs-control-plane-restore-gate").resolved!);
   });
 
   test("external etcd: the tier's machines are verified, stopped (their unit), restored and gated; the control planes only stop and start their API servers", async () => {

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { scriptOfRootCommand } from "../../../src/bootstrap/scripts/shell";
 import { installRecordingMocks, isSecretInput, named, ofType, outputValue, Registration, unwrapSecret } from "../support/recordingMocks";
 import { BASTION_KEY, HOST_KEY, hostSpecs, validArgs } from "./support";
@@ -100,6 +101,27 @@ describe("HostsControlPlane: stacked etcd, HAProxy on two hosts with a virtual I
     const connection = unwrapSecret(named(registrations, "sec-cp-1-prepare").inputs.connection);
     expect(connection).toMatchObject({ host: "192.168.1.11", user: "admin", port: 22, privateKey: HOST_KEY, dialErrorLimit: -1 });
     expect(connection.proxy).toMatchObject({ host: "203.0.113.5", user: "jump", port: 22, privateKey: BASTION_KEY });
+  });
+
+  test("worker join material: the CA hash, a secret token placed on cp-0 after init, and the join command for the virtual IP", async () => {
+    const cluster = new hosts.HostsControlPlane("wj", validArgs());
+    const [token, hash, command] = await Promise.all([outputValue(cluster.workerJoinToken), outputValue(cluster.caCertHash), outputValue(cluster.workerJoinCommand)]);
+    expect(await pulumi.isSecret(cluster.workerJoinToken)).toBe(true);
+    expect(await pulumi.isSecret(cluster.workerJoinCommand)).toBe(true);
+    expect(await pulumi.isSecret(cluster.caCertPem)).toBe(false);
+    expect(await outputValue(cluster.caCertPem)).toContain("-----BEGIN CERTIFICATE-----");
+    expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(command).toBe(`kubeadm join 192.168.2.100:6443 --token ${token} --discovery-token-ca-cert-hash ${hash}`);
+    const step = named(registrations, "wj-control-plane-worker-token");
+    expect(unwrapSecret(step.inputs.connection).host).toBe("192.168.1.10");
+    expect(isSecretInput(step.inputs.stdin)).toBe(true);
+    expect(String(unwrapSecret(step.inputs.stdin))).toBe(`${token}\n`);
+    expect(String(step.inputs.create)).not.toContain(token);
+    expect(step.arrived).toBeGreaterThan(named(registrations, "wj-control-plane-cp-0-init").resolved!);
+    expect(String(step.inputs.create)).toContain("+24 hours");
+    const week = new hosts.HostsControlPlane("wk", validArgs({ workerJoinTokenTtlHours: 168 }));
+    await outputValue(week.workerJoinCommand);
+    expect(String(named(registrations, "wk-control-plane-worker-token").inputs.create)).toContain("+168 hours");
   });
 });
 

@@ -57,6 +57,7 @@ const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
   ["negative conntrack per core", { kubeProxyConntrackMaxPerCore: -1 }, "kubeProxyConntrackMaxPerCore", "-1 must be an integer >= 0 (0 leaves nf_conntrack_max alone)."],
   ["overlapping subnets", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", "overlap"],
   ["fractional gate timeout", { gateTimeoutSeconds: 1.5 }, "gateTimeoutSeconds", "1.5 is not a positive whole number of seconds."],
+  ["worker token TTL as text", { workerJoinTokenTtlHours: "24" as unknown as number }, "workerJoinTokenTtlHours", '"24" is not a whole number of hours from 1 to 8760. Give e.g. 24 (a day) or 168 (a week), and run pulumi up within that time of any worker join.'],
 ];
 
 test.each(cases)("%s: ArgumentError on %s before anything registers", (_label, overrides, field, message) => {
