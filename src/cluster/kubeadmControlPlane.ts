@@ -14,6 +14,7 @@ import { DEFAULT_KUBERNETES_APT_REPOSITORY } from "../bootstrap/kubernetesPackag
 import { paths } from "../bootstrap/paths";
 import {
   bootstrapTokenRefreshScript,
+  controlPlaneNodeMembershipScript,
   etcdMembershipScript,
   cniInstallScript,
   fetchKubeconfigScript,
@@ -184,32 +185,26 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
         ? (args.externalEtcd as EtcdClusterOutputs).gateMembers
         : addresses.apply((list) => hosts.slice(0, count).map((host, i) => ({ name: host.name, endpoint: etcdClientUrl(list[i]) })));
     // Gates between joins accept more members than joined so far (they may re-run in a cluster that has grown);
-    // the final gate wants exactly the plan. With external etcd every gate checks the whole tier.
-    const gate = (label: string, joined: number, after: pulumi.Resource[], final: boolean, nodesAtVersion: string[] = []): remote.Command =>
-      hostCommand(
-        `${name}-${label}`,
-        hosts[0],
-        {
-          script: pulumi.all([gateMembersUpTo(joined), readyzUrl, nodeNamesByHostname]).apply(([members, url, names]) =>
-            quorumGateScript({
-              nodeNamesByHostname: names,
-              members,
-              minHealthy: members.length,
-              ...(external ? gateCredentials.externalControlPlane : gateCredentials.stackedControlPlane),
-              timeoutSeconds: gateSeconds,
-              intervalSeconds: defaults.gateIntervalSeconds,
-              readyzUrl: url,
-              expectedReadyNodes: cniUrl ? joined : 0,
-              exactMemberCount: external || final,
-              nodesAtVersion,
-              kubeletVersion: nodesAtVersion.length > 0 ? `v${settings.kubernetesVersion}` : undefined,
-            }),
-          ),
-          dependsOn: after,
-          timeoutMinutes: Math.ceil(gateSeconds / 60) + 5,
-        },
-        this,
+    // the final gate wants exactly the plan, and every node at the planned version. With external etcd every gate
+    // checks the whole tier.
+    const gateScript = (joined: number, final: boolean, nodesAtVersion: string[] = []): pulumi.Output<string> =>
+      pulumi.all([gateMembersUpTo(joined), readyzUrl, nodeNamesByHostname]).apply(([members, url, names]) =>
+        quorumGateScript({
+          nodeNamesByHostname: names,
+          members,
+          minHealthy: members.length,
+          ...(external ? gateCredentials.externalControlPlane : gateCredentials.stackedControlPlane),
+          timeoutSeconds: gateSeconds,
+          intervalSeconds: defaults.gateIntervalSeconds,
+          readyzUrl: url,
+          expectedReadyNodes: cniUrl ? joined : 0,
+          exactMemberCount: external || final,
+          nodesAtVersion,
+          kubeletVersion: nodesAtVersion.length > 0 ? `v${settings.kubernetesVersion}` : undefined,
+        }),
       );
+    const gate = (label: string, joined: number, after: pulumi.Resource[], final: boolean, nodesAtVersion: string[] = []): remote.Command =>
+      hostCommand(`${name}-${label}`, hosts[0], { script: gateScript(joined, final, nodesAtVersion), dependsOn: after, timeoutMinutes: Math.ceil(gateSeconds / 60) + 5 }, this);
 
     const resetOnDelete = args.resetOnDelete ? kubeadmResetScript() : undefined;
     const joinScript = addresses.apply((list) => kubeadmJoinScript({ ignorePreflightErrors: args.ignorePreflightErrors, plannedAddresses: list }));
@@ -256,8 +251,20 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       );
     // Stacked etcd: members no longer planned (scale-down) leave etcd, and their nodes the cluster, before the
     // final gate and before Pulumi deletes their machines. A no-op on first bring-up and on scale-up.
+    // External etcd: no member leaves with a control plane, only its Node object, deleted here.
     const membership: pulumi.Resource[] = external
-      ? []
+      ? [
+          hostCommand(
+            `${name}-node-membership`,
+            hosts[0],
+            {
+              script: controlPlaneNodeMembershipScript({ desiredNodes: hosts.map((host) => host.name), kubeconfigFile: paths.adminKubeconfig }),
+              dependsOn: [init],
+              timeoutMinutes: 5,
+            },
+            this,
+          ),
+        ]
       : [
           hostCommand(
             `${name}-membership`,
@@ -279,39 +286,47 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
             this,
           ),
         ];
+    // Once every control plane joined: the upgrade steps (a changed kubernetesVersion upgrades the machines one at a
+    // time, each behind a quorum gate of its own; a no-op at the version), then the final gate, which wants every node
+    // at the planned version.
+    const upgradesThenFinalGate = (label: string, after: pulumi.Resource[]): remote.Command => {
+      const upgraded = kubernetesUpgradeSteps(
+        name,
+        {
+          hosts,
+          kubernetesVersion: settings.kubernetesVersion,
+          aptRepositoryTemplate: args.installKubernetesPackages === false ? undefined : (args.kubernetesAptRepository ?? DEFAULT_KUBERNETES_APT_REPOSITORY),
+          ignorePreflightErrors: args.ignorePreflightErrors,
+          waitReady: Boolean(cniUrl),
+          timeoutSeconds: gateSeconds,
+          preflightGate: (nodesAtVersion) => gateScript(hosts.length, true, nodesAtVersion),
+          after,
+        },
+        this,
+      );
+      return gate(label, hosts.length, [upgraded], true, hosts.map((host) => host.name));
+    };
     const last = hosts.length - 1;
-    const firstGate = gate(`${hosts[0].name}-gate`, 1, [init, ...cni, ...(last === 0 ? membership : [])], last === 0);
-    if (external && !args.serialJoins && hosts.length > 1) {
-      // No etcd membership changes: every other control plane joins at once, then one gate checks them all.
-      const joins = hosts.slice(1).map((host, offset) => join(host, offset + 1, firstGate));
-      this.ready = gate("joined-gate", hosts.length, joins, true);
+    if (last === 0) {
+      this.ready = upgradesThenFinalGate(`${hosts[0].name}-gate`, [init, ...cni, ...membership]);
     } else {
-      // Stacked etcd: each join adds an etcd member, so one at a time, each behind a gate.
-      let previousGate = firstGate;
-      hosts.slice(1).forEach((host, offset) => {
-        const index = offset + 1;
-        const after = [join(host, index, previousGate), ...(index === last ? membership : [])];
-        previousGate = gate(`${host.name}-gate`, index + 1, after, index === last);
-      });
-      this.ready = previousGate;
+      const firstGate = gate(`${hosts[0].name}-gate`, 1, [init, ...cni], false);
+      if (external && !args.serialJoins) {
+        // No etcd membership changes: every other control plane joins at once, then one gate checks them all.
+        const joins = hosts.slice(1).map((host, offset) => join(host, offset + 1, firstGate));
+        this.ready = upgradesThenFinalGate("joined-gate", [...joins, ...membership]);
+      } else {
+        // Stacked etcd: each join adds an etcd member, so one at a time, each behind a gate.
+        let previousGate = firstGate;
+        hosts.slice(1).forEach((host, offset) => {
+          const index = offset + 1;
+          const joined = join(host, index, previousGate);
+          previousGate = index === last ? upgradesThenFinalGate(`${host.name}-gate`, [joined, ...membership]) : gate(`${host.name}-gate`, index + 1, [joined], false);
+        });
+        this.ready = previousGate;
+      }
     }
-
-    // A changed kubernetesVersion upgrades the control planes one at a time, each behind a gate.
-    const bringUp = kubernetesUpgradeSteps(
-      name,
-      {
-        hosts,
-        kubernetesVersion: settings.kubernetesVersion,
-        aptRepositoryTemplate: args.installKubernetesPackages === false ? undefined : (args.kubernetesAptRepository ?? DEFAULT_KUBERNETES_APT_REPOSITORY),
-        ignorePreflightErrors: args.ignorePreflightErrors,
-        waitReady: Boolean(cniUrl),
-        timeoutSeconds: gateSeconds,
-        gate: (label, nodesAtVersion, after) => gate(label, hosts.length, after, true, nodesAtVersion),
-        after: this.ready,
-      },
-      this,
-    );
-    this.ready = bringUp;
+    const bringUp = this.ready;
     // Stacked etcd: snapshots on the control planes, once the control plane is whole.
     this.etcdBackup = backup
       ? etcdBackupSteps(

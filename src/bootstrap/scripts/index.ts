@@ -14,3 +14,4 @@ export * from "./etcdRestore";
 export * from "./certificateExpiry";
 export * from "./kubernetesUpgrade";
 export * from "./joinHygiene";
+export * from "./nodeMembership";

@@ -28,6 +28,11 @@ export interface KubernetesUpgradeOptions {
    * user's CNI runs, so only the versions are awaited).
    */
   waitReady: boolean;
+  /**
+   * The quorum gate ({@link quorumGateScript}) run before this machine is changed: the cluster healthy, the machines
+   * upgraded before it at the version. Not run when there is nothing to do. `""` runs none. @default ""
+   */
+  preflightGateScript?: string;
   /** Bound on each wait (drain, the node Ready at the target version, its control-plane pods Ready), in seconds. */
   timeoutSeconds: number;
 }
@@ -36,7 +41,8 @@ export interface KubernetesUpgradeOptions {
  * Upgrades one control plane to the target version, in kubeadm's order, and is safe to run again at any point:
  *   1. nothing to do when its control-plane manifests, its kubelet and its Node all are at the target version and
  *      the node is Ready (only an uncordon left by an interrupted run is finished);
- *   2. the cluster's version (kubeadm's ClusterConfiguration) is checked: the first control plane refuses a
+ *   2. the quorum gate (when given) must pass: the cluster healthy, the machines upgraded before this one at the
+ *      version; then the cluster's version (kubeadm's ClusterConfiguration) is checked: the first control plane refuses a
  *      downgrade and a minor skip; the others refuse to start before the first one upgraded the cluster;
  *   3. kubeadm at the target version (apt, from the target minor's channel, pinned and held; a dpkg run cut short
  *      by a power-off is finished first);
@@ -73,6 +79,7 @@ export function kubernetesUpgradeScript(options: KubernetesUpgradeOptions): stri
       SNAPSHOT_SERVICE: etcdBackupPaths.serviceUnitName,
       SNAPSHOT_SERVICE_FILE: etcdBackupPaths.serviceUnitFile,
       CORDON_ANNOTATION: UPGRADE_CORDON_ANNOTATION,
+      PREFLIGHT_GATE_B64: Buffer.from(options.preflightGateScript ?? "", "utf8").toString("base64"),
     },
     `${aptFunctions()}
 ${UPGRADE_BODY}`,
@@ -133,6 +140,15 @@ if manifests_at_target && [ "$(kubelet_binary_version)" = "$TARGET" ] && [ "$(no
   uncordon_if_ours
   echo "$NODE_NAME already runs $TARGET"
   exit 0
+fi
+
+if [ -n "$PREFLIGHT_GATE_B64" ]; then
+  step="quorum gate before upgrading"
+  if ! gate_problems="$(bash -c "$(printf '%s' "$PREFLIGHT_GATE_B64" | base64 -d)" 2>&1 >/dev/null)"; then
+    printf '%s\n' "$gate_problems" >&2
+    fail "the cluster is not healthy enough to change $NODE_NAME (the quorum gate above)"
+  fi
+  echo "quorum gate passed before upgrading $NODE_NAME"
 fi
 
 step="checking the cluster's version"

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { createServer, Server } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { etcdMembershipScript } from "../../../src/bootstrap/scripts";
+import { controlPlaneNodeMembershipScript, etcdMembershipScript } from "../../../src/bootstrap/scripts";
 import { sandboxed } from "../support/stepSandbox";
 
 let root: string;
@@ -74,4 +74,15 @@ test("without planned addresses, members are judged by name only", () => {
   const r = run(planned + member("a3", "cp-2", "10.0.0.9"), []);
   expect(r.status).toBe(0);
   expect(r.stdout.trim()).toBe("etcd membership matches the plan (3 member(s))");
+});
+
+test("external etcd: Nodes of control planes no longer planned are deleted, planned ones kept", () => {
+  fs.writeFileSync(path.join(root, "bin", "kubectl"), `#!/bin/bash\necho "kubectl $*" >> "${root}/calls"\ncase "$*" in *" get nodes "*) printf 'cp-0\\ncp-1\\ncp-2\\ncp-3\\n' ;; esac\n`, { mode: 0o755 });
+  const script = controlPlaneNodeMembershipScript({ desiredNodes: ["cp-0", "cp-1", "cp-2"], kubeconfigFile: "/etc/kubernetes/admin.conf" });
+  const result = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${root}/bin:${process.env.PATH}` } });
+  expect(result.stderr).toBe("");
+  expect(result.stdout.trim()).toBe("deleted Node cp-3: no longer a planned control plane");
+  expect(fs.readFileSync(path.join(root, "calls"), "utf8").trim().split("\n")[1]).toBe(
+    "kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=20s delete node cp-3 --ignore-not-found",
+  );
 });

@@ -131,9 +131,13 @@ describe("kubernetesUpgradeScript on the first control plane", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout.split("\n")).toEqual(["kubeadm v1.34.2 installed on cp-0", "kubeadm upgrade apply v1.34.2 on cp-0", "cp-0 uncordoned", expect.stringMatching(/^cp-0 upgraded to v1\.34\.2 in \d+ s$/)]);
-    expect(changes(r.calls).map((c) => c.replace(/--kubeconfig \S+ --request-timeout=10s /, ""))).toEqual([
+    const made = changes(r.calls).map((c) => c.replace(/--kubeconfig \S+ --request-timeout=10s /, ""));
+    // curl and gpg run as one pipeline: either may log first.
+    expect(made.slice(0, 2).sort()).toEqual([
       "curl -fsSL https://mirror.example/v1.34/deb/Release.key",
-      expect.stringMatching(/^gpg --batch --yes --dearmor -o \S+kubernetes-apt-keyring.gpg.new$/),
+      expect.stringMatching(/^gpg --batch --yes --dearmor -o \S+kubernetes-apt-keyring\.gpg\.new$/),
+    ]);
+    expect(made.slice(2)).toEqual([
       expect.stringMatching(/^apt-get -o DPkg::Lock::Timeout=600 -q update -o Dir::Etc::sourcelist=\S+kubernetes.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0$/),
       expect.stringMatching(/^apt-get .* install --allow-change-held-packages --allow-downgrades kubeadm=1\.34\.2-\*$/),
       expect.stringMatching(/^apt-mark .*hold kubeadm$/),
@@ -225,6 +229,27 @@ describe("kubernetesUpgradeScript on the first control plane", () => {
       "upgrade of cp-0 to v1.34.2: kubeadm is v1.33.13, not v1.34.2, and the library does not install packages here (installKubernetesPackages: false): install v1.34.2 on cp-0 and run again",
     );
     expect(changes(r.calls)).toEqual([]);
+  });
+});
+
+describe("kubernetesUpgradeScript's quorum gate", () => {
+  test("runs before anything changes; a cluster it finds unhealthy stops the upgrade, naming the problems", () => {
+    const r = run({ preflightGateScript: 'echo "{}"; echo "  - member cp-2 (https://10.0.0.12:2379) is unhealthy: no answer" >&2; exit 1' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split("\n")).toEqual([
+      "- member cp-2 (https://10.0.0.12:2379) is unhealthy: no answer",
+      "upgrade of cp-0 to v1.34.2: the cluster is not healthy enough to change cp-0 (the quorum gate above)",
+      "upgrade of cp-0 to v1.34.2 failed at step: quorum gate before upgrading",
+    ]);
+    expect(changes(r.calls)).toEqual([]);
+  });
+
+  test("a passing gate lets the upgrade go on; at the version the gate is not run at all", () => {
+    const passed = run({ preflightGateScript: 'echo "{\"ok\": true}"' });
+    expect(passed.status).toBe(0);
+    expect(passed.stdout.split("\n")[0]).toBe("quorum gate passed before upgrading cp-0");
+    const idle = run({ preflightGateScript: "exit 1" });
+    expect(idle).toMatchObject({ status: 0, stdout: "cp-0 already runs v1.34.2" });
   });
 });
 

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { renderFileBundle } from "../../../src/bootstrap/fileBundle";
 import {
   asRootCommand,
+  controlPlaneNodeMembershipScript,
   bootstrapTokenRefreshScript,
   workerTokenRefreshScript,
   etcdMembershipScript,
@@ -67,6 +68,7 @@ const scripts: Record<string, string> = {
   quorumGateBetweenJoins: quorumGateScript({ ...gateOptions, exactMemberCount: false }),
   cniInstall: cniInstallScript({ manifestUrl: "https://example.com/cni.yaml", timeoutSeconds: 300 }),
   fetchKubeconfig: fetchKubeconfigScript(),
+  controlPlaneNodeMembership: controlPlaneNodeMembershipScript({ desiredNodes: ["cp-0", "cp-1", "cp-2"], kubeconfigFile: "/etc/kubernetes/admin.conf" }),
   kubernetesUpgradeFirst: kubernetesUpgradeScript({ kubernetesVersion: "1.34.2", nodeName: "cp-0", first: true, aptRepository: "https://pkgs.k8s.io/core:/stable:/v1.34/deb/", ignorePreflightErrors: ["NumCPU"], waitReady: true, timeoutSeconds: 600 }),
   kubernetesUpgradeOther: kubernetesUpgradeScript({ kubernetesVersion: "1.34.2", nodeName: "cp-1", first: false, aptRepository: "", waitReady: false, timeoutSeconds: 600 }),
   quorumGateWithVersions: quorumGateScript({ ...gateOptions, expectedReadyNodes: 3, nodesAtVersion: ["cp-0", "cp-1"], kubeletVersion: "v1.34.2" }),

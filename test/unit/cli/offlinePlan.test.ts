@@ -16,7 +16,7 @@ beforeEach(() => resources.splice(0));
 const base = { cloud: "aws" as const, adminCidrs: ["203.0.113.0/24"], apiAllowedCidrs: [] };
 
 describe("offline plan of the default stack (what npm start prints)", () => {
-  test("stacked 3: nine sequential remote steps, joins one at a time", async () => {
+  test("stacked 3: twelve sequential remote steps, joins one at a time, then the upgrade steps (quick at the version) and the final gate", async () => {
     const stack = program.defaultStack({ ...base, clusterName: "s", etcdTopology: "stacked", controlPlaneCount: 3 });
     const plan = await outputValue(stack.plan);
     await outputValue(stack.quorum, 30_000);
@@ -31,11 +31,14 @@ describe("offline plan of the default stack (what npm start prints)", () => {
       ["cp-1-join"],
       ["cp-1-gate"],
       ["cp-2-join"],
+      ["cp-0-upgrade"],
+      ["cp-1-upgrade"],
+      ["cp-2-upgrade"],
       ["cp-2-gate"],
     ]);
   }, 40_000);
 
-  test("external 3+3: etcd members start in one wave before kubeadm init, joins in parallel: 10 steps", async () => {
+  test("external 3+3: etcd members start in one wave before kubeadm init, joins in parallel: 13 steps", async () => {
     const stack = program.defaultStack({ ...base, clusterName: "x", etcdTopology: "external", controlPlaneCount: 3, etcdMemberCount: 3 });
     await outputValue(stack.quorum, 30_000);
     const waves = stepWaves(resources, "x");
@@ -47,6 +50,7 @@ describe("offline plan of the default stack (what npm start prints)", () => {
     expect(waveOf("cp-0-init")).toBeGreaterThan(waveOf("etcd-cluster-gate"));
     expect(waveOf("cp-1-join")).toBe(waveOf("cp-2-join"));
     expect(waveOf("joined-gate")).toBe(waves.length);
-    expect(waves.length).toBe(10);
+    expect(waveOf("cp-2-upgrade")).toBe(waves.length - 1);
+    expect(waves.length).toBe(13);
   }, 40_000);
 });

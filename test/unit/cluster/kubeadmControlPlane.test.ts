@@ -49,7 +49,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
         "k-cp-0-files", "k-cp-1-files", "k-cp-2-files",
         "k-cp-0-init", "k-kubeconfig", "k-cni", "k-token-refresh", "k-membership",
         "k-cp-0-gate", "k-cp-1-join", "k-cp-1-gate", "k-cp-2-join", "k-cp-2-gate",
-        "k-cp-0-upgrade", "k-cp-0-upgrade-gate", "k-cp-1-upgrade", "k-cp-1-upgrade-gate", "k-cp-2-upgrade", "k-cp-2-upgrade-gate",
+        "k-cp-0-upgrade", "k-cp-1-upgrade", "k-cp-2-upgrade",
         "k-worker-token",
       ].sort(),
     );
@@ -80,15 +80,14 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
     after("o-membership", "o-cp-0-init");
     after("o-cp-2-gate", "o-membership");
     expect(scriptText(at("o-membership"))).toContain("readonly DESIRED='cp-0 cp-1 cp-2'");
-    // Upgrades (a changed kubernetesVersion) follow the bring-up, one machine at a time, each behind a gate.
-    after("o-cp-0-upgrade", "o-cp-2-gate");
-    after("o-cp-0-upgrade-gate", "o-cp-0-upgrade");
-    after("o-cp-1-upgrade", "o-cp-0-upgrade-gate");
-    after("o-cp-1-upgrade-gate", "o-cp-1-upgrade");
-    after("o-cp-2-upgrade", "o-cp-1-upgrade-gate");
-    after("o-cp-2-upgrade-gate", "o-cp-2-upgrade");
+    // Upgrades (a changed kubernetesVersion) once every machine joined, one machine at a time, then the final gate.
+    after("o-cp-0-upgrade", "o-cp-2-join");
+    after("o-cp-0-upgrade", "o-membership");
+    after("o-cp-1-upgrade", "o-cp-0-upgrade");
+    after("o-cp-2-upgrade", "o-cp-1-upgrade");
+    after("o-cp-2-gate", "o-cp-2-upgrade");
     // The record of what this update left comes last: it changes only when the update completed.
-    after("o-record", "o-cp-2-upgrade-gate");
+    after("o-record", "o-cp-2-gate");
     // Host preparation is not serialised: every host's wait step starts before the first one finishes.
     const readies = ["o-cp-0-ready", "o-cp-1-ready", "o-cp-2-ready"].map(at);
     expect(Math.max(...readies.map((r) => r.arrived))).toBeLessThan(Math.min(...readies.map((r) => r.resolved!)));
@@ -245,7 +244,7 @@ describe("KubeadmControlPlane (stacked etcd, update mode)", () => {
 });
 
 describe("KubeadmControlPlane upgrades and the record of the last update", () => {
-  test("cp-0 runs kubeadm upgrade apply from the version's pkgs.k8s.io channel, the others upgrade node; each gate wants the upgraded nodes at the version", async () => {
+  test("cp-0 runs kubeadm upgrade apply from the version's pkgs.k8s.io channel, the others upgrade node, each behind a gate; the final gate wants every node at the version", async () => {
     const cp = stackedControlPlane("u", { kubernetesVersion: "1.34.2", ignorePreflightErrors: ["NumCPU"] });
     const quorum = await outputValue(cp.quorum);
     const upgrade = (i: number) => scriptText(named(registrations, `u-cp-${i}-upgrade`));
@@ -258,17 +257,20 @@ describe("KubeadmControlPlane upgrades and the record of the last update", () =>
       [true, true],
       [true, true],
     ]);
-    const gate = (i: number) => scriptText(named(registrations, `u-cp-${i}-upgrade-gate`));
-    expect(gate(0)).toContain("readonly NODES_AT_VERSION='cp-0'");
-    expect(gate(1)).toContain("readonly NODES_AT_VERSION='cp-0 cp-1'");
-    expect(gate(2)).toContain("readonly NODES_AT_VERSION='cp-0 cp-1 cp-2'");
-    expect(gate(2)).toContain("readonly KUBELET_VERSION='v1.34.2'");
-    expect(gate(2)).toContain("readonly EXACT_MEMBER_COUNT='true'");
-    // The bring-up gates do not ask for versions (they would re-run on every version change).
-    expect(scriptText(named(registrations, "u-cp-2-gate"))).toContain("readonly NODES_AT_VERSION=''");
-    // The quorum output and `ready` are the last upgrade gate's.
+    // Each step runs a quorum gate before it changes its machine: the machines before it at the version.
+    const preflight = (i: number) => Buffer.from(/readonly PREFLIGHT_GATE_B64='([^']*)'/.exec(upgrade(i))![1], "base64").toString();
+    expect([0, 1, 2].map((i) => /readonly NODES_AT_VERSION='([^']*)'/.exec(preflight(i))?.[1])).toEqual(["", "cp-0", "cp-0 cp-1"]);
+    expect(preflight(2)).toContain("readonly EXACT_MEMBER_COUNT='true'");
+    expect(preflight(2)).toContain("readonly READYZ_URL='https://api.prod.example.com:6443/readyz'");
+    // The final gate wants every node at the version; the gates between joins do not ask (they would re-run on every
+    // version change).
+    const final = scriptText(named(registrations, "u-cp-2-gate"));
+    expect(final).toContain("readonly NODES_AT_VERSION='cp-0 cp-1 cp-2'");
+    expect(final).toContain("readonly KUBELET_VERSION='v1.34.2'");
+    expect(scriptText(named(registrations, "u-cp-1-gate"))).toContain("readonly NODES_AT_VERSION=''");
+    // The quorum output and `ready` are the final gate's.
     expect(quorum.observed).toEqual(expect.objectContaining({ ok: true }));
-    expect(await outputValue(cp.ready.urn)).toMatch(/::u-cp-2-upgrade-gate$/);
+    expect(await outputValue(cp.ready.urn)).toMatch(/::u-cp-2-gate$/);
   });
 
   test("a mirror, or packages managed outside the library", async () => {
@@ -285,7 +287,7 @@ describe("KubeadmControlPlane upgrades and the record of the last update", () =>
     await settle(registrations);
     const record = named(registrations, "r-record");
     expect(record.type).toBe("pulumi-nodejs:dynamic:Resource");
-    expect(record.arrived).toBeGreaterThan(named(registrations, "r-cp-2-upgrade-gate").resolved!);
+    expect(record.arrived).toBeGreaterThan(named(registrations, "r-cp-2-gate").resolved!);
     const { __provider, ...inputs } = record.inputs as Record<string, unknown>;
     expect(typeof __provider).toBe("string");
     expect(inputs).toEqual({

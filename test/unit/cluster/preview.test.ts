@@ -25,9 +25,10 @@ describe("preview mode (nothing has run, command outputs unknown)", () => {
     await settle(registrations);
     const names = ofType(registrations, "command:remote:Command").map((r) => r.name);
     // etcd: ready, files, start per member + membership + gate; control planes: ready, files per host, init, kubeconfig, CNI, token refresh,
-    // first gate, then (external etcd) the other joins in parallel and one gate after them; the workers' token; an
-    // upgrade step and its gate per control plane.
-    expect(names).toHaveLength(3 * 3 + 2 + 3 * 2 + 5 + 2 + 1 + 1 + 3 * 2);
+    // first gate, then (external etcd) the other joins in parallel, an upgrade step per control plane and one gate
+    // after them; the workers' token; the Nodes of control planes no longer planned deleted.
+    expect(names).toHaveLength(3 * 3 + 2 + 3 * 2 + 5 + 2 + 1 + 1 + 3 + 1);
+    expect(names).toContain("pv-node-membership");
     expect(names).toEqual(expect.arrayContaining(["pv-etcd-gate", "pv-cp-0-init", "pv-cp-2-join", "pv-joined-gate", "pv-kubeconfig"]));
     // The plan is known in preview, and the kubeconfig is secret there too.
     expect(await pulumi.isSecret(cp.kubeconfig)).toBe(true);

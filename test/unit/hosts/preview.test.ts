@@ -17,8 +17,8 @@ test("preview registers the preparation, load-balancer and bootstrap steps witho
   expect(names).toEqual(expect.arrayContaining(["pv-cp-0-prepare", "pv-lb-lb-0-packages", "pv-lb-lb-0-haproxy", "pv-lb-lb-1-keepalived", "pv-control-plane-cp-0-ready"]));
   // The whole graph shows in preview although the endpoint (the steps' stdout) is unknown there.
   expect(names).toEqual(expect.arrayContaining(["pv-control-plane-cp-0-init", "pv-control-plane-cp-1-join", "pv-control-plane-cp-2-join", "pv-control-plane-cp-2-gate"]));
-  expect(names).toHaveLength(32);
-  expect(names).toEqual(expect.arrayContaining(["pv-control-plane-cp-0-upgrade", "pv-control-plane-cp-2-upgrade-gate"]));
+  expect(names).toHaveLength(29);
+  expect(names).toEqual(expect.arrayContaining(["pv-control-plane-cp-0-upgrade", "pv-control-plane-cp-2-upgrade"]));
   expect(names).toContain("pv-control-plane-worker-token");
   expect(names).toContain("pv-control-plane-membership");
   expect(names).toContain("pv-control-plane-token-refresh");
