@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { ApiProber, startApiProber } from "./harness/apiProbe";
-import { ExecutingMocks, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, outputOrFailure, setExecutingMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -94,9 +94,10 @@ let kubeconfig = "";
 let uid = "";
 
 test("run 1: bring-up with cp-0 on h1", async () => {
+    const from = mocks.records.length;
     const started = Date.now();
     const cp = newControlPlane(0);
-    const quorum: QuorumReport = await outputValue(cp.quorum, 30 * 60_000);
+    const quorum: QuorumReport = await outputOrFailure(mocks, from, cp.quorum, 30 * 60_000);
     figures["run 1: bring-up"] = seconds(Date.now() - started);
     expect({ ok: quorum.observed?.ok, problems: quorum.observed?.problems }).toEqual({ ok: true, problems: [] });
     kubeconfig = await outputValue(cp.kubeconfig, 60_000);
@@ -114,7 +115,7 @@ test("run 2: h1 powered off for good, cp-0 given h4: it joins the cluster, the d
     await kt.tb.crash(kt.tb.hosts[0]);
     const from = mocks.records.length;
     const started = Date.now();
-    const quorum: QuorumReport = await outputValue(newControlPlane(3).quorum, 30 * 60_000);
+    const quorum: QuorumReport = await outputOrFailure(mocks, from, newControlPlane(3).quorum, 30 * 60_000);
     const ended = Date.now();
     const samples = await prober.stop();
     prober = undefined;

@@ -22,7 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { ApiProber, ProbeSample, startApiProber } from "./harness/apiProbe";
-import { ExecutingMocks, ResourceRecord, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, outputOrFailure, ResourceRecord, setExecutingMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -129,7 +129,7 @@ test(`run 1: bring-up at ${FROM}; the upgrade steps find every node at the versi
     const from = mocks.records.length;
     const started = Date.now();
     const cp = newControlPlane(FROM);
-    const quorum: QuorumReport = await outputValue(cp.quorum, 30 * 60_000);
+    const quorum: QuorumReport = await outputOrFailure(mocks, from, cp.quorum, 30 * 60_000);
     figures[`run 1: bring-up at ${FROM}`] = seconds(Date.now() - started);
     expect({ ok: quorum.observed?.ok, problems: quorum.observed?.problems }).toEqual({ ok: true, problems: [] });
     const upgrades = mocks.records.slice(from).filter((r) => r.name.endsWith("-upgrade"));
@@ -189,7 +189,7 @@ test(`run 2: kubernetesVersion ${TO}: cp-0 upgrades behind its gate; h2 is power
 test(`run 3: the same program again: cp-1 resumes, cp-2 upgrades; all at v${TO}, Ready, the workload's object kept`, async () => {
     const from = mocks.records.length;
     const started = Date.now();
-    const quorum: QuorumReport = await outputValue(newControlPlane(TO).quorum, 40 * 60_000);
+    const quorum: QuorumReport = await outputOrFailure(mocks, from, newControlPlane(TO).quorum, 40 * 60_000);
     const samples = (await prober!.stop()) ?? [];
     prober = undefined;
     const ended = Date.now();

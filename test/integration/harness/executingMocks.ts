@@ -365,3 +365,24 @@ export async function setExecutingMocks(
     await pulumi.runtime.setMocks(mocks, project, stack, false);
     return mocks;
 }
+
+/**
+ * Resolves with `output` once it resolves; rejects as soon as a resource registered since record `from` failed
+ * (naming it and its error), or after `timeoutMs`. With `onFailure: "hold"` a failed step never settles its
+ * dependents, so waiting on an output alone would wait out the whole bound.
+ */
+export async function outputOrFailure<T>(mocks: ExecutingMocks, from: number, output: pulumi.Output<T>, timeoutMs: number): Promise<T> {
+    let settled = false;
+    const value = (output as unknown as { promise(): Promise<T> }).promise().finally(() => (settled = true));
+    const deadline = Date.now() + timeoutMs;
+    const failed = (async (): Promise<never> => {
+        for (;;) {
+            const failure = mocks.records.slice(from).find((r) => r.error !== undefined);
+            if (failure) throw new Error(`${failure.name} failed: ${failure.error?.message}`);
+            if (Date.now() > deadline) throw new Error(`output not resolved within ${timeoutMs} ms`);
+            if (settled) return new Promise<never>(() => undefined);
+            await sleep(1000);
+        }
+    })();
+    return Promise.race([value, failed]);
+}
