@@ -2,6 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterRecordState, planChangeProblems, RecordedVoter } from "./planChange";
 
 /**
+ * The check as a function value. The provider runs in the engine's provider process from its serialized closure; it
+ * must capture the check itself, not the module object an `import` compiles to: a module inside node_modules is
+ * serialized as a `require` of its file, which the package's `exports` do not allow (and a user's bundle may not
+ * have).
+ */
+const problemsOf: typeof planChangeProblems = planChangeProblems;
+
+/**
  * The record's provider. `check` runs in the preview with the recorded inputs (`olds`, those of the last update that
  * completed) and refuses a plan {@link planChangeProblems} finds unsafe, naming the argument; nothing is created or
  * changed before that. The record holds no secret.
@@ -9,7 +17,7 @@ import { ClusterRecordState, planChangeProblems, RecordedVoter } from "./planCha
 const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Partial<ClusterRecordState>, news: ClusterRecordState) {
     const recorded = olds && typeof olds.kubernetesVersion === "string" ? olds : undefined;
-    return { inputs: news, failures: planChangeProblems(recorded, news) };
+    return { inputs: news, failures: problemsOf(recorded, news) };
   },
   async diff(_id: string, olds: ClusterRecordState, news: ClusterRecordState) {
     return { changes: JSON.stringify(olds) !== JSON.stringify(news) };

@@ -110,7 +110,7 @@ describe("examples/own-hosts under the real CLI", () => {
         ownHosts.writeConfig([host("cp-2", "10.219.0.3", "rack-c")]);
         ownHosts.installStandInProviders(["tls", "random", "command"]);
         const preview = ownHosts.pulumi(["preview", "--json", "--show-secrets=false"]);
-        expect(preview.code).toBe(0);
+        expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
         expect(preview.output).not.toContain("E2E-");
         expect(preview.output).toContain("[secret]");
         const hosts = ["cp-0", "cp-1", "cp-2"].map((name, i) => ({ name, address: `10.219.0.${i + 1}`, user: "root", failureDomain: `rack-${"abc"[i]}` }));
@@ -193,7 +193,7 @@ describe.each<[string, "aws" | "gcp", string]>([
         project_.writeConfig([`${example}:adminCidrs: ${JSON.stringify(adminCidrs)}`]);
         project_.installStandInProviders([cloud, "tls", "random", "command"]);
         const preview = project_.pulumi(["preview", "--json"]);
-        expect(preview.code).toBe(0);
+        expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
         const previewed = createdInPreview(preview.output);
         const mocked = await registeredUnderMocks(example, cloud, [regionSetting], { clusterName, adminCidrs, apiAllowedCidrs: adminCidrs });
         expect(withoutComponents(previewed).sort()).toEqual(withoutComponents(mocked).sort());
