@@ -1,3 +1,4 @@
+import { etcdBackupPaths } from "./etcdSnapshot";
 import { ANY_LISTENING, bashBraces, bashScript, ETCDCTL_AT } from "./shell";
 
 /** Options of {@link etcdMembershipScript}. */
@@ -24,9 +25,10 @@ export interface EtcdMembershipOptions {
 
 /**
  * Scale-down and replacement, done in the safe order: removes from etcd every started member that is no longer in
- * the plan, by name or (a replaced machine) by address (moving leadership off it first), before the final gate checks the new member count and before Pulumi deletes
- * the machine (Pulumi runs deletes after creates and updates). Members without a name (added but never started)
- * are left for a person to look at: the gate names them. Refuses to remove so many that the desired members
+ * the plan, by name or (a replaced machine) by address (a snapshot first when scheduled snapshots are installed here,
+ * leadership moved off the member), before the final gate checks the new member count and before Pulumi deletes the
+ * machine (Pulumi runs deletes after creates and updates). Members without a name (added but never started) are the
+ * joins' to remove (`remove_stale_peers`); the gate names any left. Refuses to remove so many that the desired members
  * healthy now would not keep a quorum. A no-op when every member is planned.
  */
 export function etcdMembershipScript(options: EtcdMembershipOptions): string {
@@ -44,6 +46,8 @@ export function etcdMembershipScript(options: EtcdMembershipOptions): string {
       KEY_FILE: options.keyFile,
       KUBECONFIG_FILE: options.kubeconfigFile ?? "",
       TIMEOUT_SECONDS: options.timeoutSeconds,
+      SNAPSHOT_SERVICE: etcdBackupPaths.serviceUnitName,
+      SNAPSHOT_SERVICE_FILE: etcdBackupPaths.serviceUnitFile,
     },
     MEMBERSHIP_BODY,
   );
@@ -96,6 +100,13 @@ done <<< "$list"
 if [ "$healthy_desired" -lt $((desired_count / 2 + 1)) ]; then
   echo "refusing to remove members: only $healthy_desired of the $desired_count planned member(s) are healthy, below a quorum" >&2
   exit 1
+fi
+
+# A snapshot first, when scheduled snapshots are installed on this machine (etcdBackup): a membership change is
+# the moment a mistake costs the most.
+if [ -f "$SNAPSHOT_SERVICE_FILE" ]; then
+  systemctl start "$SNAPSHOT_SERVICE" || { echo "the etcd snapshot before removing members failed (journalctl -u $SNAPSHOT_SERVICE); nothing removed" >&2; exit 1; }
+  echo "etcd snapshot taken before the membership change"
 fi
 
 for line in "@{removals[@]}"; do

@@ -34,6 +34,7 @@ beforeEach(() => {
 esac`,
   );
   stub("kubectl", "");
+  stub("systemctl", "");
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -68,6 +69,18 @@ test("a replaced machine's member (planned name, unplanned address) leaves; its 
   ]);
   expect(r.members).toBe(planned + member("a5", "cp-2", "10.0.0.3"));
   expect(r.calls.filter((c) => c.startsWith("kubectl"))).toEqual([`kubectl --kubeconfig ${root}/etc/kubernetes/admin.conf delete node cp-3 --ignore-not-found`]);
+});
+
+test("with scheduled snapshots installed, a snapshot is taken before the first member leaves", () => {
+  const unit = path.join(root, "etc/systemd/system/pulumi-k8s-ha-etcd-snapshot.service");
+  fs.mkdirSync(path.dirname(unit), { recursive: true });
+  fs.writeFileSync(unit, "[Service]\n");
+  const r = run(planned + member("a3", "cp-2", "10.0.0.3") + member("a4", "cp-3", "10.0.0.4"), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+  expect(r.status).toBe(0);
+  expect(r.stdout.trim().split("\n")[0]).toBe("etcd snapshot taken before the membership change");
+  const snapshot = r.calls.indexOf("systemctl start pulumi-k8s-ha-etcd-snapshot.service");
+  expect(snapshot).toBeGreaterThan(-1);
+  expect(snapshot).toBeLessThan(r.calls.findIndex((c) => c.includes("member remove")));
 });
 
 test("without planned addresses, members are judged by name only", () => {
