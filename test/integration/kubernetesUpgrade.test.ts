@@ -131,6 +131,8 @@ test(`run 1: bring-up at ${FROM}; the upgrade steps find every node at the versi
     const cp = newControlPlane(FROM);
     const quorum: QuorumReport = await outputOrFailure(mocks, from, cp.quorum, 30 * 60_000);
     figures[`run 1: bring-up at ${FROM}`] = seconds(Date.now() - started);
+    kubeconfig = await outputValue(cp.kubeconfig, 60_000);
+    await kt.kubectl(kubeconfig, ["create", "configmap", "upgrade-witness", "--from-literal=written-at=" + FROM]);
     expect({ ok: quorum.observed?.ok, problems: quorum.observed?.problems }).toEqual({ ok: true, problems: [] });
     const upgrades = mocks.records.slice(from).filter((r) => r.name.endsWith("-upgrade"));
     expect(upgrades.map((r) => [r.name.replace(/^k8s-control-plane-/, ""), String(r.state?.stdout ?? r.error?.message)])).toEqual(
@@ -139,8 +141,6 @@ test(`run 1: bring-up at ${FROM}; the upgrade steps find every node at the versi
     expect((quorum.observed as GateObservation).nodes?.map((n) => [n.name, n.ready, n.kubeletVersion])).toEqual(
         [0, 1, 2].map((i) => [`cp-${i}`, true, `v${FROM}`]),
     );
-    kubeconfig = await outputValue(cp.kubeconfig, 60_000);
-    await kt.kubectl(kubeconfig, ["create", "configmap", "upgrade-witness", "--from-literal=written-at=" + FROM]);
 });
 
 test(`run 2: kubernetesVersion ${TO}: cp-0 upgrades behind its gate; h2 is powered off during kubeadm upgrade node`, async () => {

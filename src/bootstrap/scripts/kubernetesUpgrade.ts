@@ -39,8 +39,8 @@ export interface KubernetesUpgradeOptions {
 
 /**
  * Upgrades one control plane to the target version, in kubeadm's order, and is safe to run again at any point:
- *   1. nothing to do when its control-plane manifests, its kubelet and its Node all are at the target version and
- *      the node is Ready (only an uncordon left by an interrupted run is finished);
+ *   1. nothing to do when its control-plane manifests, its kubelet and its Node all are at the target version: it
+ *      only waits until the node is Ready (a machine that just joined) and finishes an uncordon an interrupted run left;
  *   2. the quorum gate (when given) must pass: the cluster healthy, the machines upgraded before this one at the
  *      version; then the cluster's version (kubeadm's ClusterConfiguration) is checked: the first control plane refuses a
  *      downgrade and a minor skip; the others refuse to start before the first one upgraded the cluster;
@@ -136,7 +136,32 @@ uncordon_if_ours() {
 
 [ -f "$ADMIN_CONF" ] || fail "$ADMIN_CONF missing: $NODE_NAME is not an initialised control plane"
 
-if manifests_at_target && [ "$(kubelet_binary_version)" = "$TARGET" ] && [ "$(node_version)" = "$TARGET" ] && node_ready; then
+# Waits (bounded) until the Node reports the target version and Ready and this machine's control-plane pods are Ready
+# at the target version.
+pods_ready() {
+  local component pod
+  for component in kube-apiserver kube-controller-manager kube-scheduler; do
+    pod="$(k -n kube-system get pod "$component-$NODE_NAME" -o 'jsonpath={.spec.containers[0].image} {.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
+    case "$pod" in *":$TARGET True") ;; *":$TARGET "*) [ "$WAIT_READY" = false ] || { waiting_for="$component-$NODE_NAME ($pod)"; return 1; } ;; *) waiting_for="$component-$NODE_NAME ($pod)"; return 1 ;; esac
+  done
+}
+wait_until_ready() {
+  local deadline=$((SECONDS + TIMEOUT_SECONDS))
+  waiting_for=""
+  until [ "$(node_version)" = "$TARGET" ] && node_ready && pods_ready; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      fail "not Ready at $TARGET within $TIMEOUT_SECONDS s: node reports $(node_version || true), Ready=$(node_field '{.status.conditions[?(@.type=="Ready")].status}' || true), waiting for @{waiting_for:-the node}"
+    fi
+    waiting_for=""
+    sleep 2
+  done
+}
+
+# At the version already (a bring-up, or a re-run): a machine that just joined may not be Ready yet, so wait for that,
+# but never upgrade it.
+if manifests_at_target && [ "$(kubelet_binary_version)" = "$TARGET" ] && [ "$(node_version)" = "$TARGET" ]; then
+  step="waiting for $NODE_NAME Ready at $TARGET"
+  wait_until_ready
   uncordon_if_ours
   echo "$NODE_NAME already runs $TARGET"
   exit 0
@@ -249,21 +274,7 @@ if [ "$(kubelet_binary_version)" != "$TARGET" ] || [ "$(node_version)" != "$TARG
 fi
 
 step="waiting for $NODE_NAME Ready at $TARGET"
-deadline=$((SECONDS + TIMEOUT_SECONDS))
-pods_ready() {
-  local component pod
-  for component in kube-apiserver kube-controller-manager kube-scheduler; do
-    pod="$(k -n kube-system get pod "$component-$NODE_NAME" -o 'jsonpath={.spec.containers[0].image} {.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
-    case "$pod" in *":$TARGET True") ;; *":$TARGET "*) [ "$WAIT_READY" = false ] || { waiting_for="$component-$NODE_NAME ($pod)"; return 1; } ;; *) waiting_for="$component-$NODE_NAME ($pod)"; return 1 ;; esac
-  done
-}
-until [ "$(node_version)" = "$TARGET" ] && node_ready && pods_ready; do
-  if [ "$SECONDS" -ge "$deadline" ]; then
-    fail "not Ready at $TARGET within $TIMEOUT_SECONDS s: node reports $(node_version || true), Ready=$(node_field '{.status.conditions[?(@.type=="Ready")].status}' || true), waiting for @{waiting_for:-the node}"
-  fi
-  waiting_for=""
-  sleep 2
-done
+wait_until_ready
 uncordon_if_ours
 step="done"
 echo "$NODE_NAME upgraded to $TARGET in $((SECONDS - started)) s"
