@@ -64,8 +64,8 @@ test("bring-up: 3 external etcd members, 2 control planes behind HAProxy + keepa
     expect(observed.members.filter((m) => m.isLeader)).toHaveLength(1);
     expect(observed.apiServerReadyz).toBe("ok");
     expect(observed.nodes).toEqual([
-        { name: "cp-0", ready: true },
-        { name: "cp-1", ready: true },
+        { name: "cp-0", ready: true, kubeletVersion: "v1.34.2" },
+        { name: "cp-1", ready: true, kubeletVersion: "v1.34.2" },
     ]);
     const version = await kt.tb.run(kt.tb.hosts[0], "etcd --version | head -1");
     expect(version.trim()).toBe("etcd Version: 3.6.5");

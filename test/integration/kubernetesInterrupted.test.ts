@@ -249,7 +249,15 @@ test("run 3: the interrupted join removes the learner it left, resets and joins 
     expect(joinOut).toMatch(/removed this machine's etcd member [0-9a-f]+ from the cluster \(it was a (learner|voter)/);
     expect(joinOut).toContain("kubeadm join done on cp-2");
     // Like the engine: the steps that succeeded before were not run again.
-    expect(steps.filter((r) => !r.replayed).map((r) => r.name.replace(/^k8s-control-plane-/, "")).sort()).toEqual(["cp-2-gate", "cp-2-join"]);
+    // (The upgrade steps, after the last join, never ran in run 2; the workers' token is refreshed by every update.)
+    expect(steps.filter((r) => !r.replayed).map((r) => r.name.replace(/^k8s-control-plane-/, "")).sort()).toEqual([
+        "cp-0-upgrade",
+        "cp-1-upgrade",
+        "cp-2-gate",
+        "cp-2-join",
+        "cp-2-upgrade",
+        "worker-token",
+    ]);
 
     const observed = quorum.observed as GateObservation;
     expect({ ok: observed.ok, problems: observed.problems }).toEqual({ ok: true, problems: [] });
@@ -260,9 +268,9 @@ test("run 3: the interrupted join removes the learner it left, resets and joins 
     ]);
     expect(observed.clusterIds).toHaveLength(1);
     expect(observed.nodes).toEqual([
-        { name: "cp-0", ready: true },
-        { name: "cp-1", ready: true },
-        { name: "cp-2", ready: true },
+        { name: "cp-0", ready: true, kubeletVersion: "v1.34.2" },
+        { name: "cp-1", ready: true, kubeletVersion: "v1.34.2" },
+        { name: "cp-2", ready: true, kubeletVersion: "v1.34.2" },
     ]);
 
     // Exactly one cluster: the one init made in run 2, seen the same through the VIP and on every API server ...

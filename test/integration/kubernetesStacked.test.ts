@@ -80,9 +80,9 @@ test("bring-up: 3 stacked control planes behind HAProxy + keepalived; the final 
     expect(observed.leaderIds).toHaveLength(1);
     expect(observed.apiServerReadyz).toBe("ok");
     expect(observed.nodes).toEqual([
-        { name: "cp-0", ready: true },
-        { name: "cp-1", ready: true },
-        { name: "cp-2", ready: true },
+        { name: "cp-0", ready: true, kubeletVersion: "v1.34.2" },
+        { name: "cp-1", ready: true, kubeletVersion: "v1.34.2" },
+        { name: "cp-2", ready: true, kubeletVersion: "v1.34.2" },
     ]);
     expect(kt.manifestServer.requests).toContain("/flannel.yaml");
 });
