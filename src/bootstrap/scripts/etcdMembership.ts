@@ -1,5 +1,5 @@
 import { etcdBackupPaths } from "./etcdSnapshot";
-import { ANY_LISTENING, bashBraces, bashScript, ETCDCTL_AT } from "./shell";
+import { ANY_LISTENING, bashBraces, bashScript, ETCDCTL_AT, URL_ADDRESS } from "./shell";
 
 /** Options of {@link etcdMembershipScript}. */
 export interface EtcdMembershipOptions {
@@ -56,6 +56,7 @@ export function etcdMembershipScript(options: EtcdMembershipOptions): string {
 const MEMBERSHIP_BODY = bashBraces(String.raw`
 ${ETCDCTL_AT}
 ${ANY_LISTENING}
+${URL_ADDRESS}
 deadline=$((SECONDS + TIMEOUT_SECONDS))
 # On first bring-up this starts beside the members' start steps: poll briefly until the cluster answers.
 until any_listening "$ENDPOINTS" && list="$(etcdctl_at "$ENDPOINTS" --command-timeout=1s member list -w simple 2>/dev/null)"; do
@@ -69,12 +70,8 @@ done
 is_desired() { case " $DESIRED " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # Whether a member's peer URL is on a planned machine (always, when the addresses are not given).
 on_planned_machine() {
-  local host="@{1#https://}"
-  host="@{host%:*}"
-  host="@{host#[}"
-  host="@{host%]}"
   [ -z "$PLANNED_ADDRESSES" ] && return 0
-  case " $PLANNED_ADDRESSES " in *" $host "*) return 0 ;; *) return 1 ;; esac
+  case " $PLANNED_ADDRESSES " in *" $(url_address "$1") "*) return 0 ;; *) return 1 ;; esac
 }
 removals=()
 while IFS= read -r line; do

@@ -1,5 +1,5 @@
 import { paths } from "../paths";
-import { bashBraces } from "./shell";
+import { bashBraces, URL_ADDRESS } from "./shell";
 
 /**
  * Bash function `mint_client_cert DIR CA_CERT CA_KEY SUBJECT`: a client certificate signed by the given CA, valid one
@@ -44,7 +44,9 @@ export function staleMemberParameters(plannedAddresses: string[]): Record<string
  * Answers through the load-balanced endpoint of the placed JoinConfiguration, with client certificates it signs
  * with the placed CAs (`mint_client_cert`). Anything it cannot reach is reported and left to the join to judge.
  */
-export const REMOVE_STALE_PEERS = bashBraces(String.raw`remove_stale_peers() {
+export const REMOVE_STALE_PEERS = bashBraces(String.raw`${URL_ADDRESS}
+
+remove_stale_peers() {
   local dir endpoint planned_clients list id status name peer client host seen
   dir="$(mktemp -d)"
   planned_clients="$(for host in $PLANNED_ADDRESSES; do [ "$host" = "$advertise_address" ] || printf 'https://%s:2379,' "$(url_host "$host")"; done)"
@@ -58,11 +60,7 @@ export const REMOVE_STALE_PEERS = bashBraces(String.raw`remove_stale_peers() {
     else
       while IFS='|' read -r id status name peer client; do
         [ -n "$id" ] || continue
-        host="@{peer#https://}"
-        host="@{host%:*}"
-        host="@{host#[}"
-        host="@{host%]}"
-        case " $PLANNED_ADDRESSES " in *" $host "*) continue ;; esac
+        case " $PLANNED_ADDRESSES " in *" $(url_address "$peer") "*) continue ;; esac
         if [ "$status" = started ] && [ -n "$client" ] &&
           ${paths.etcdctlBinary} --endpoints="$client" --cacert="$ETCD_CA_CERT" --cert="$dir/client.crt" --key="$dir/client.key" \
             --dial-timeout=2s --command-timeout=3s endpoint health >/dev/null 2>&1; then

@@ -80,3 +80,11 @@ export const ANY_LISTENING = bashBraces(String.raw`any_listening() {
   done
   return 1
 }`);
+
+/** Bash function `url_address URL`: the address in `https://<address>:<port>`, without an IPv6 address's brackets. */
+export const URL_ADDRESS = bashBraces(String.raw`url_address() {
+  local host="@{1#https://}"
+  host="@{host%:*}"
+  host="@{host#[}"
+  printf '%s' "@{host%]}"
+}`);
