@@ -32,9 +32,13 @@ const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Inputs of {@link ClusterRecord}. */
 export interface ClusterRecordArgs {
+  /** The Kubernetes version the update brought the control planes to. */
   kubernetesVersion: pulumi.Input<string>;
+  /** Control-plane names, in plan order. */
   controlPlanes: pulumi.Input<string[]>;
+  /** The etcd voters with their client URLs (a changed URL is a replaced machine). */
   voters: pulumi.Input<RecordedVoter[]>;
+  /** The argument that lists the voters, named in refusals. */
   votersField: pulumi.Input<string>;
 }
 
