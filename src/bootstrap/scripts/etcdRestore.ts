@@ -45,9 +45,19 @@ mark_done() { date -u +%Y-%m-%dT%H:%M:%SZ > "$record"; sync; }
 crictl_running() { crictl -r "$CONTAINERD_SOCKET" ps -q --state running --name "^$1\$" 2>/dev/null | grep -c . || true; }
 port_open() { timeout 1 bash -c ": </dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 # wait_gone WHAT CONTAINER PORT SECONDS: until no running container of that name and nothing listens on the port.
+# kubelet stops a static pod whose manifest went away; one that cannot reach the API after a reboot (quorum lost) can
+# hold it indefinitely (its volume reconstruction waits for the API), so after half the bound the container is stopped
+# with crictl (kubelet does not start it again: the manifest is gone).
 wait_gone() {
-  local deadline=$((SECONDS + $4))
+  local deadline=$((SECONDS + $4)) nudge=$((SECONDS + $4 / 2)) id
   while [ "$(crictl_running "$2")" -gt 0 ] || port_open "$3"; do
+    if [ "$SECONDS" -ge "$nudge" ] && [ "$(crictl_running "$2")" -gt 0 ]; then
+      for id in $(crictl -r "$CONTAINERD_SOCKET" ps -q --state running --name "^$2\$" 2>/dev/null); do
+        crictl -r "$CONTAINERD_SOCKET" stop --timeout 30 "$id" >/dev/null 2>&1 || true
+      done
+      echo "kubelet had not stopped $1 on $(hostname) $(($4 / 2)) s after its manifest was moved away: its container was stopped with crictl"
+      nudge=$((deadline + 1))
+    fi
     if [ "$SECONDS" -ge "$deadline" ]; then
       echo "$1 still runs on $(hostname) $4 s after its manifest was moved away" >&2
       exit 1

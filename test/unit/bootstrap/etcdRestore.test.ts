@@ -91,7 +91,8 @@ esac
 `,
       { mode: 0o755 },
     );
-    // crictl: lists a running container while ${root}/running-<name> exists; records stops.
+    // crictl: lists a running container while ${root}/running-<name> exists; records stops; a stop ends the container
+    // only when ${root}/stoppable-<name> exists.
     fs.writeFileSync(
       path.join(fakebin, "crictl"),
       `#!/bin/bash
@@ -99,6 +100,10 @@ echo "$*" >> "${root}/crictl.calls"
 if [[ " $* " == *" ps "* ]]; then
   all="$*"; name="\${all##*--name }"; name="\${name#^}"; name="\${name%\\$}"
   [ -f "${root}/running-$name" ] && echo "container-of-$name"
+fi
+if [[ " $* " == *" stop "* ]]; then
+  name="\${*: -1}"; name="\${name#container-of-}"
+  [ -f "${root}/stoppable-$name" ] && rm -f "${root}/running-$name"
 fi
 exit 0
 `,
@@ -178,8 +183,19 @@ exit 0
       const result = run(etcdRestoreStopScript({ sha256: SHA, target: "stacked-etcd", timeoutSeconds: 2 }), { PORT: 1 });
       expect(result.status).toBe(1);
       expect(result.stderr).toContain("etcd still runs on");
+      expect(calls("crictl").filter((c) => c.includes(" stop "))).toEqual(["-r unix:///run/containerd/containerd.sock stop --timeout 30 container-of-etcd"]);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(fs.existsSync(path.join(state(), `${SHA}.stop-stacked-etcd.done`))).toBe(false);
+    });
+
+    test("a container kubelet leaves running (it cannot reach the API after a reboot) is stopped with crictl after half the bound", () => {
+      fs.writeFileSync(path.join(root, "running-etcd"), "");
+      fs.writeFileSync(path.join(root, "stoppable-etcd"), "");
+      const result = run(etcdRestoreStopScript({ sha256: SHA, target: "stacked-etcd", timeoutSeconds: 4 }), { PORT: 1 });
+      expect(result.stderr).not.toContain("still runs");
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/kubelet had not stopped etcd on \S+ 2 s after its manifest was moved away: its container was stopped with crictl/);
+      expect(fs.existsSync(path.join(state(), `${SHA}.stop-stacked-etcd.done`))).toBe(true);
     });
 
     test("external etcd: the unit is stopped", () => {
