@@ -157,7 +157,8 @@ test(`run 2: kubernetesVersion ${TO}: cp-0 upgrades behind its gate; h2 is power
             if (mocks.records.slice(from).some((r) => r.name.endsWith("cp-1-upgrade") && r.endedAtMs !== undefined)) {
                 throw new Error("cp-1's upgrade ended before h2 could be powered off");
             }
-            const r = await kt.tb.ssh(h2, "pgrep -f 'kubeadm upgrade node' >/dev/null && echo running; true");
+            // Anchored: the shell that runs this check (and the step's own bash) have the words in their command lines too.
+            const r = await kt.tb.ssh(h2, "pgrep -f '^kubeadm upgrade node' >/dev/null && echo running; true");
             return r.stdout.includes("running") ? true : undefined;
         },
         30 * 60_000,
