@@ -88,6 +88,27 @@ export interface KubeadmInitOptions {
    * @default undefined (kube-proxy's own default, 32768 per core)
    */
   kubeProxyConntrackMaxPerCore?: number;
+  /**
+   * Validity of the leaf certificates kubeadm signs (API server, etcd, front proxy client, kubeconfig client
+   * certificates), as a Go duration in hours, e.g. `"8760h"`; used by `kubeadm init`, by joins (from the cluster's
+   * configuration) and by `kubeadm certs renew`.
+   * @default undefined (kubeadm's own default, 8760h: one year)
+   */
+  certificateValidityPeriod?: string;
+}
+
+/** The ClusterConfiguration's inputs: what {@link renderKubeadmInitConfig} and {@link renderKubeadmCertificatesConfig} share. */
+export type KubeadmClusterOptions = Pick<
+  KubeadmInitOptions,
+  "clusterName" | "kubernetesVersion" | "controlPlaneEndpoint" | "apiServerPort" | "podSubnet" | "serviceSubnet" | "certSans" | "externalEtcdEndpoints" | "certificateValidityPeriod"
+>;
+
+/** Options of {@link renderKubeadmCertificatesConfig}: the cluster, and the control plane the file is for. */
+export interface KubeadmCertificatesOptions extends KubeadmClusterOptions {
+  /** Address this control plane's API server advertises. */
+  advertiseAddress: string;
+  /** Kubernetes Node name of this machine. */
+  nodeName: string;
 }
 
 /** Options of {@link renderKubeadmJoinConfig}: a further control plane's `kubeadm join --control-plane`. */
@@ -125,11 +146,7 @@ export function renderKubeadmInitConfig(opts: KubeadmInitOptions): string {
   requireNonEmpty("controlPlaneEndpoint", opts.controlPlaneEndpoint);
   requireNonEmpty("advertiseAddress", opts.advertiseAddress);
   requireNonEmpty("nodeName", opts.nodeName);
-  requireNonEmpty("podSubnet", opts.podSubnet);
-  requireNonEmpty("serviceSubnet", opts.serviceSubnet);
-  requirePort("apiServerPort", opts.apiServerPort);
   requireBootstrapToken(opts.bootstrapToken);
-  const kubernetesVersion = kubernetesVersionTag(opts.kubernetesVersion);
 
   const init: KubeadmInitConfiguration = {
     apiVersion: KUBEADM_API_VERSION,
@@ -154,16 +171,7 @@ export function renderKubeadmInitConfig(opts: KubeadmInitOptions): string {
     init.skipPhases = [...opts.skipPhases];
   }
 
-  const cluster: KubeadmClusterConfiguration = {
-    apiVersion: KUBEADM_API_VERSION,
-    kind: "ClusterConfiguration",
-    clusterName: opts.clusterName,
-    kubernetesVersion,
-    controlPlaneEndpoint: hostPort(opts.controlPlaneEndpoint, opts.apiServerPort),
-    networking: { podSubnet: opts.podSubnet, serviceSubnet: opts.serviceSubnet, dnsDomain: "cluster.local" },
-    apiServer: { certSANs: apiServerCertSans(opts.controlPlaneEndpoint, opts.certSans) },
-    etcd: etcdSection(opts.externalEtcdEndpoints),
-  };
+  const cluster = clusterConfiguration(opts);
 
   const kubelet: KubeletConfiguration = {
     apiVersion: KUBELET_API_VERSION,
@@ -224,6 +232,49 @@ export function renderKubeadmJoinConfig(opts: KubeadmJoinOptions): string {
   };
   return toYaml(join);
 }
+
+/**
+ * Renders the `--config` file of `kubeadm certs check-expiration` / `kubeadm certs renew` on one control plane: an
+ * InitConfiguration naming the machine (so kubeadm detects nothing) and the cluster's ClusterConfiguration, whose
+ * `certificateValidityPeriod` the renewal applies. It holds no secret (no bootstrap token): it may be command text.
+ */
+export function renderKubeadmCertificatesConfig(opts: KubeadmCertificatesOptions): string {
+  requireNonEmpty("advertiseAddress", opts.advertiseAddress);
+  requireNonEmpty("nodeName", opts.nodeName);
+  const init: KubeadmInitConfiguration = {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: "InitConfiguration",
+    localAPIEndpoint: { advertiseAddress: opts.advertiseAddress, bindPort: opts.apiServerPort },
+    nodeRegistration: controlPlaneNodeRegistration(opts.nodeName, opts.advertiseAddress, true),
+  };
+  return toYamlDocuments([init, clusterConfiguration(opts)]);
+}
+
+/** The ClusterConfiguration of every kubeadm file that carries one. */
+function clusterConfiguration(opts: KubeadmClusterOptions): KubeadmClusterConfiguration {
+  requireNonEmpty("clusterName", opts.clusterName);
+  requireNonEmpty("controlPlaneEndpoint", opts.controlPlaneEndpoint);
+  requireNonEmpty("podSubnet", opts.podSubnet);
+  requireNonEmpty("serviceSubnet", opts.serviceSubnet);
+  requirePort("apiServerPort", opts.apiServerPort);
+  if (opts.certificateValidityPeriod !== undefined && !CERTIFICATE_VALIDITY_PATTERN.test(opts.certificateValidityPeriod)) {
+    throw new Error(`kubeadm config: certificateValidityPeriod must be whole hours like "8760h", got "${opts.certificateValidityPeriod}"`);
+  }
+  return {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: "ClusterConfiguration",
+    clusterName: opts.clusterName,
+    kubernetesVersion: kubernetesVersionTag(opts.kubernetesVersion),
+    controlPlaneEndpoint: hostPort(opts.controlPlaneEndpoint, opts.apiServerPort),
+    networking: { podSubnet: opts.podSubnet, serviceSubnet: opts.serviceSubnet, dnsDomain: "cluster.local" },
+    apiServer: { certSANs: apiServerCertSans(opts.controlPlaneEndpoint, opts.certSans) },
+    etcd: etcdSection(opts.externalEtcdEndpoints),
+    ...(opts.certificateValidityPeriod === undefined ? {} : { certificateValidityPeriod: opts.certificateValidityPeriod }),
+  };
+}
+
+/** A Go duration in whole hours, as the library accepts `certificateValidityPeriod`. */
+export const CERTIFICATE_VALIDITY_PATTERN = /^[1-9][0-9]*h$/;
 
 /** The API server SANs: load balancer host, the extra SANs, then loopback names; first occurrence wins. */
 function apiServerCertSans(controlPlaneEndpoint: string, certSans: readonly string[]): string[] {

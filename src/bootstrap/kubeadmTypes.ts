@@ -69,7 +69,7 @@ export interface KubeadmInitConfiguration {
   /** Always `InitConfiguration`. */
   kind: "InitConfiguration";
   /** Bootstrap tokens to create. */
-  bootstrapTokens: KubeadmBootstrapToken[];
+  bootstrapTokens?: KubeadmBootstrapToken[];
   /** This control plane's API endpoint. */
   localAPIEndpoint: KubeadmAPIEndpoint;
   /** Node registration. */
@@ -138,6 +138,8 @@ export interface KubeadmClusterConfiguration {
   apiServer: KubeadmAPIServer;
   /** Where etcd runs. */
   etcd: KubeadmEtcd;
+  /** Validity of the leaf certificates kubeadm signs (a Go duration, e.g. `8760h`); kubeadm's default when absent. */
+  certificateValidityPeriod?: string;
 }
 
 /** `BootstrapTokenDiscovery`: how a joining node finds and trusts the cluster. */

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GateMember } from "../bootstrap/scripts/quorumGate";
 import type { EtcdTopology, QuorumPlan } from "../topology/types";
 import type { EtcdBackupArgs, EtcdRestoreArgs } from "./backupArgs";
+import type { CertificateRenewalArgs } from "./certificateRenewal";
 import type { ClusterHost } from "./types";
 
 /** Arguments of {@link EtcdCluster}: an external etcd tier on machines of its own. */
@@ -132,6 +133,23 @@ export interface KubeadmControlPlaneArgs {
    * @default false
    */
   reportCertificateExpiry?: boolean;
+  /**
+   * Validity of the certificates kubeadm signs (API server, etcd server and peer, front proxy client, the kubeconfig
+   * files' client certificates), whole hours such as `"8760h"`: applied by `kubeadm init`, by joins, and by renewals
+   * (`certificateRenewal`, `kubeadm upgrade`). The CAs are the library's (10 years). A change applies at the next
+   * renewal; control planes that join later take the value the cluster was created with.
+   * @default undefined (kubeadm's default, "8760h": one year)
+   */
+  certificateValidityPeriod?: string;
+  /**
+   * Renew kubeadm's certificates from `pulumi up`: every update checks each control plane, one at a time, and when
+   * its earliest kubeadm certificate has fewer than `renewWithinDays` days left, runs the quorum gate, `kubeadm certs
+   * renew all`, and restarts its etcd member (stacked), kube-apiserver, controller-manager and scheduler, each awaited
+   * healthy; the `kubeconfig` output is read again afterwards. Adds one step per control plane that every update
+   * re-runs (a quick read when nothing is due). Without it certificates are renewed only by upgrades.
+   * @default undefined (no renewal by pulumi up)
+   */
+  certificateRenewal?: CertificateRenewalArgs;
 }
 
 /** What {@link KubeadmControlPlane} needs from an external etcd tier (an {@link EtcdCluster} has all of it). */

@@ -30,33 +30,39 @@ export interface CertificateExpiryReport {
 export const CERTIFICATE_WARNING_DAYS = 30;
 
 /**
- * One read-only `${name}-<node>-certificates` step per control plane after `after`, and the reports by node name. A
- * certificate with fewer than {@link CERTIFICATE_WARNING_DAYS} days left is logged as a warning on the component.
+ * One read-only `${name}-<node>-certificates` step per control plane after `after`, and the reports by node name. The
+ * steps run again when `readAgainOn` changes (what renews certificates: the Kubernetes version, or every update's time
+ * when `pulumi up` renews them). A certificate with fewer than {@link CERTIFICATE_WARNING_DAYS} days left, counted from
+ * now (so a preview warns from the last report), is logged as a warning on the component.
  */
 export function certificateExpirySteps(
   name: string,
   hosts: ClusterHost[],
   after: pulumi.Resource[],
+  readAgainOn: string,
   parent: pulumi.Resource,
 ): pulumi.Output<Record<string, CertificateExpiryReport>> {
   const steps = hosts.map((host) =>
-    hostCommand(`${name}-${host.name}-certificates`, host, { script: certificateExpiryScript(host.name), dependsOn: after, timeoutMinutes: 5 }, parent),
+    hostCommand(`${name}-${host.name}-certificates`, host, { script: certificateExpiryScript(host.name), dependsOn: after, timeoutMinutes: 5, triggers: [readAgainOn] }, parent),
   );
   return pulumi.all(steps.map((step) => step.stdout)).apply((outputs) => {
     const reports = Object.fromEntries(outputs.map((stdout, i) => [hosts[i].name, lastJsonObject(stdout) as unknown as CertificateExpiryReport]));
-    for (const warning of expiryWarnings(reports)) void pulumi.log.warn(warning, parent);
+    for (const warning of expiryWarnings(reports, Date.now())) void pulumi.log.warn(warning, parent);
     return reports;
   });
 }
 
-/** A warning per certificate with fewer than {@link CERTIFICATE_WARNING_DAYS} days left. */
-export function expiryWarnings(reports: Record<string, CertificateExpiryReport>): string[] {
+/** A warning per certificate with fewer than {@link CERTIFICATE_WARNING_DAYS} days left at `nowMs`. */
+export function expiryWarnings(reports: Record<string, CertificateExpiryReport>, nowMs: number): string[] {
   const warnings: string[] = [];
   for (const [node, report] of Object.entries(reports)) {
     for (const [what, entry] of [["leaf certificate", report.earliestLeaf], ["CA", report.ca], ["admin kubeconfig", report.adminKubeconfig]] as const) {
-      if (entry && typeof entry.daysLeft === "number" && entry.daysLeft < CERTIFICATE_WARNING_DAYS) {
+      const expiresMs = entry ? Date.parse(entry.notAfter) : NaN;
+      if (!entry || Number.isNaN(expiresMs)) continue;
+      const daysLeft = Math.floor((expiresMs - nowMs) / 86_400_000);
+      if (daysLeft < CERTIFICATE_WARNING_DAYS) {
         warnings.push(
-          `${node}: ${what} ${entry.file} ${entry.daysLeft < 0 ? "expired" : "expires"} ${entry.notAfter} (${entry.daysLeft} days left). Renew with \`kubeadm certs renew all\` on each control plane, one at a time, and restart its static pods.`,
+          `${node}: ${what} ${entry.file} ${daysLeft < 0 ? "expired" : "expires"} ${entry.notAfter} (${daysLeft} days left). Set certificateRenewal (pulumi up renews them), upgrade Kubernetes, or run \`kubeadm certs renew all\` on each control plane, one at a time, and restart its static pods.`,
         );
       }
     }

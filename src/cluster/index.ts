@@ -11,3 +11,4 @@ export * from "./backupArgs";
 export * from "./certificateExpiry";
 export * from "./workerJoin";
 export * from "./workerJoinArgs";
+export * from "./certificateRenewal";

@@ -6,6 +6,7 @@ import {
   EXTERNAL_ETCD_CA_FILE,
   EXTERNAL_ETCD_CERT_FILE,
   EXTERNAL_ETCD_KEY_FILE,
+  renderKubeadmCertificatesConfig,
   renderKubeadmInitConfig,
   renderKubeadmJoinConfig,
   STACKED_ETCD_DATA_DIR,
@@ -33,6 +34,7 @@ import type { EtcdClusterOutputs, KubeadmControlPlaneArgs } from "./args";
 import type { EtcdBackupReport } from "./backupArgs";
 import { defaults, gateCredentials } from "./constants";
 import { certificateExpirySteps, CertificateExpiryReport } from "./certificateExpiry";
+import { certificateRenewalSteps } from "./certificateRenewal";
 import { ClusterRecord } from "./clusterRecord";
 import { etcdBackupSteps } from "./etcdBackup";
 import { etcdRestoreSteps } from "./etcdRestore";
@@ -141,6 +143,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
                   externalEtcdEndpoints: etcdEndpoints,
                   kubeletFailCgroupV1: args.kubeletFailCgroupV1,
                   kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
+                  certificateValidityPeriod: args.certificateValidityPeriod,
                 }),
               }]
             : []),
@@ -230,7 +233,6 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       },
       this,
     );
-    const kubeconfigFetch = hostCommand(`${name}-kubeconfig`, hosts[0], { script: fetchKubeconfigScript(), secretStdout: true, dependsOn: [init], timeoutMinutes: 5 }, this);
     const cni = cniUrl
       ? [hostCommand(`${name}-cni`, hosts[0], { script: cniInstallScript({ manifestUrl: cniUrl, timeoutSeconds: 300 }), dependsOn: [init], timeoutMinutes: 10 }, this)]
       : [];
@@ -329,15 +331,63 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       }
     }
     const bringUp = this.ready;
+    // Every update's own time: steps that must run at every update (certificate renewal) carry it as a trigger.
+    const updateTime = new Date().toISOString();
+    const renewed = args.certificateRenewal
+      ? certificateRenewalSteps(
+          name,
+          {
+            hosts,
+            renewal: args.certificateRenewal,
+            kubeadmConfig: (host) =>
+              pulumi
+                .all([endpoint, pulumi.output(host.privateAddress), certSans, external ? args.externalEtcd!.endpoints : pulumi.output(undefined)])
+                .apply(([lb, address, sans, etcdEndpoints]) =>
+                  renderKubeadmCertificatesConfig({
+                    clusterName: settings.clusterName,
+                    kubernetesVersion: settings.kubernetesVersion,
+                    controlPlaneEndpoint: lb,
+                    apiServerPort: port,
+                    advertiseAddress: address,
+                    nodeName: host.name,
+                    podSubnet: settings.podSubnet,
+                    serviceSubnet: settings.serviceSubnet,
+                    certSans: sans,
+                    externalEtcdEndpoints: etcdEndpoints,
+                    certificateValidityPeriod: args.certificateValidityPeriod,
+                  }),
+                ),
+            stackedEtcd: !external,
+            apiServerPort: port,
+            preflightGate: gateScript(hosts.length, true),
+            timeoutSeconds: gateSeconds,
+            checkedAt: updateTime,
+            after: [bringUp],
+          },
+          this,
+        )
+      : undefined;
+    // What later steps of this update wait for: the bring-up, and the renewal when there is one.
+    const maintained = renewed ?? bringUp;
+    // admin.conf, read again after every renewal (it holds a client certificate kubeadm renews).
+    const kubeconfigFetch = hostCommand(
+      `${name}-kubeconfig`,
+      hosts[0],
+      { script: fetchKubeconfigScript(), secretStdout: true, dependsOn: [renewed ?? init], timeoutMinutes: 5, triggers: renewed ? [updateTime] : undefined },
+      this,
+    );
     // Stacked etcd: snapshots on the control planes, once the control plane is whole.
     this.etcdBackup = backup
       ? etcdBackupSteps(
           name,
-          { clusterName: settings.clusterName, voters: hosts, credentials: gateCredentials.stackedControlPlane, backup, rcloneConfig: args.etcdBackup?.rcloneConfig, dependsOn: [bringUp] },
+          { clusterName: settings.clusterName, voters: hosts, credentials: gateCredentials.stackedControlPlane, backup, rcloneConfig: args.etcdBackup?.rcloneConfig, dependsOn: [maintained] },
           this,
         ).report
       : pulumi.output(undefined);
-    this.certificateExpiry = args.reportCertificateExpiry ? certificateExpirySteps(name, hosts, [bringUp], this) : pulumi.output(undefined);
+    // Read again when something renewed the certificates: an upgrade, or (with certificateRenewal) any update.
+    this.certificateExpiry = args.reportCertificateExpiry
+      ? certificateExpirySteps(name, hosts, [maintained], renewed ? updateTime : settings.kubernetesVersion, this)
+      : pulumi.output(undefined);
     if (restore) {
       // With external etcd the members are the tier's machines (its systemd unit); the control planes only stop and
       // start their API servers around the restore.
@@ -355,7 +405,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
           readyzUrl,
           nodeNamesByHostname,
           gateTimeoutSeconds: gateSeconds,
-          dependsOn: [bringUp],
+          dependsOn: [maintained],
         },
         this,
       );

@@ -4,6 +4,7 @@ import { DEFAULT_KUBERNETES_APT_REPOSITORY, kubernetesAptRepositoryProblem } fro
 import { requireArgument, validated } from "./argumentError";
 import type { EtcdClusterArgs, KubeadmControlPlaneArgs } from "./args";
 import { requireDistinctHostNames } from "./hostChecks";
+import { requireCertificateSettings } from "./validateCertificates";
 import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "./workerJoinArgs";
 import { validateEtcdBackupArgs, validateEtcdRestoreArgs, ValidatedBackup, ValidatedRestore } from "./validateBackup";
 
@@ -65,6 +66,7 @@ export function validateKubeadmControlPlaneArgs(name: string, args: KubeadmContr
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireNodeQuirks(context, args);
   requireUpgradePackageArgs(context, args);
+  requireCertificateSettings(context, args);
   requireArgument(!external || args.etcdBackup === undefined, context, "etcdBackup", "takes snapshots on the etcd voters: with external etcd give etcdBackup to the EtcdCluster.");
   requireArgument(
     !external || args.etcdRestore === undefined || (Array.isArray(args.externalEtcd?.hosts) && args.externalEtcd!.hosts.length > 0),

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { EtcdBackupArgs, EtcdRestoreArgs } from "../cluster/backupArgs";
+import type { CertificateRenewalArgs } from "../cluster/certificateRenewal";
 import type { ClusterHost } from "../cluster/types";
 import type { EtcdTopology } from "../topology/types";
 
@@ -128,6 +129,10 @@ export interface HostsControlPlaneArgs {
   etcdRestore?: EtcdRestoreArgs;
   /** Report when each control plane's certificates expire (output `certificateExpiry`, a warning under 30 days left). See {@link KubeadmControlPlaneArgs.reportCertificateExpiry}. @default false */
   reportCertificateExpiry?: boolean;
+  /** Validity of the certificates kubeadm signs, whole hours. See {@link KubeadmControlPlaneArgs.certificateValidityPeriod}. @default undefined (kubeadm's "8760h") */
+  certificateValidityPeriod?: string;
+  /** Renew kubeadm's certificates from `pulumi up` when due. See {@link KubeadmControlPlaneArgs.certificateRenewal}. @default undefined (renewed only by upgrades) */
+  certificateRenewal?: CertificateRenewalArgs;
 }
 
 /** One server behind {@link ApiLoadBalancer}. */

@@ -138,6 +138,8 @@ export class HostsControlPlane extends pulumi.ComponentResource {
         etcdBackup: externalEtcd ? undefined : args.etcdBackup,
         etcdRestore: args.etcdRestore,
         reportCertificateExpiry: args.reportCertificateExpiry,
+        certificateValidityPeriod: args.certificateValidityPeriod,
+        certificateRenewal: args.certificateRenewal,
         workerJoinTokenTtlHours: args.workerJoinTokenTtlHours,
       },
       { parent: this },

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { requireArgument, validated } from "../cluster/argumentError";
 import { requireNodeQuirks, requireUpgradePackageArgs } from "../cluster/validateArgs";
 import { validateEtcdBackupArgs, validateEtcdRestoreArgs } from "../cluster/validateBackup";
+import { requireCertificateSettings } from "../cluster/validateCertificates";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
 import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../cluster/workerJoinArgs";
 import { cidrsOverlap, parseIpv4Cidr, validatePlacement } from "../topology";
@@ -192,7 +193,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
 
   requireUpgradePackageArgs(context, args);
   validateEtcdBackupArgs(context, args.etcdBackup);
-  requireArgument(args.reportCertificateExpiry === undefined || typeof args.reportCertificateExpiry === "boolean", context, "reportCertificateExpiry", `${JSON.stringify(args.reportCertificateExpiry)} is not a boolean. Use true or false.`);
+  requireCertificateSettings(context, args);
   validateEtcdRestoreArgs(context, args.etcdRestore);
 
   const voterField = external ? "etcdHosts" : "controlPlaneHosts";

@@ -15,3 +15,4 @@ export * from "./certificateExpiry";
 export * from "./kubernetesUpgrade";
 export * from "./joinHygiene";
 export * from "./nodeMembership";
+export * from "./certificateRenewal";

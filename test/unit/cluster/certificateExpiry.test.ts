@@ -14,19 +14,32 @@ beforeAll(async () => {
 });
 beforeEach(() => registrations.splice(0));
 
+const NOW = Date.parse("2026-11-26T00:00:00Z");
+const inDays = (days: number) => new Date(NOW + days * 86_400_000 + 3_600_000).toISOString().replace(/\.000Z$/, "Z");
+/** A report read at NOW; `daysLeft` as read then, `notAfter` that many days (and an hour) later. */
 const report = (node: string, leafDays: number, caDays: number, adminDays: number | null): CertificateExpiryReport => ({
   node,
   checkedAt: "2026-11-26T00:00:00Z",
-  earliestLeaf: { file: "apiserver.crt", notAfter: "2027-01-01T00:00:00Z", daysLeft: leafDays },
-  ca: { file: "ca.crt", notAfter: "2036-01-01T00:00:00Z", daysLeft: caDays },
-  adminKubeconfig: adminDays === null ? null : { file: "admin.conf", notAfter: "2026-12-01T00:00:00Z", daysLeft: adminDays },
+  earliestLeaf: { file: "apiserver.crt", notAfter: inDays(leafDays), daysLeft: leafDays },
+  ca: { file: "ca.crt", notAfter: inDays(caDays), daysLeft: caDays },
+  adminKubeconfig: adminDays === null ? null : { file: "admin.conf", notAfter: inDays(adminDays), daysLeft: adminDays },
 });
+const FIX = "Set certificateRenewal (pulumi up renews them), upgrade Kubernetes, or run `kubeadm certs renew all` on each control plane, one at a time, and restart its static pods.";
 
 test("warns per certificate under 30 days left, says expired when it is, and names the fix", () => {
-  expect(expiryWarnings({ "cp-0": report("cp-0", 364, 3649, 364), "cp-1": report("cp-1", 30, 3649, null) })).toEqual([]);
-  expect(expiryWarnings({ "cp-0": report("cp-0", 29, 3649, -2) })).toEqual([
-    "cp-0: leaf certificate apiserver.crt expires 2027-01-01T00:00:00Z (29 days left). Renew with `kubeadm certs renew all` on each control plane, one at a time, and restart its static pods.",
-    "cp-0: admin kubeconfig admin.conf expired 2026-12-01T00:00:00Z (-2 days left). Renew with `kubeadm certs renew all` on each control plane, one at a time, and restart its static pods.",
+  expect(expiryWarnings({ "cp-0": report("cp-0", 364, 3649, 364), "cp-1": report("cp-1", 30, 3649, null) }, NOW)).toEqual([]);
+  expect(expiryWarnings({ "cp-0": report("cp-0", 29, 3649, -2) }, NOW)).toEqual([
+    `cp-0: leaf certificate apiserver.crt expires ${inDays(29)} (29 days left). ${FIX}`,
+    `cp-0: admin kubeconfig admin.conf expired ${inDays(-2)} (-2 days left). ${FIX}`,
+  ]);
+});
+
+test("counts the days from now, not from when the report was read: a preview months later warns from the stored report", () => {
+  const read = { "cp-0": report("cp-0", 364, 3649, 364) };
+  expect(expiryWarnings(read, NOW + 300 * 86_400_000)).toEqual([]);
+  expect(expiryWarnings(read, NOW + 340 * 86_400_000)).toEqual([
+    `cp-0: leaf certificate apiserver.crt expires ${inDays(364)} (24 days left). ${FIX}`,
+    `cp-0: admin kubeconfig admin.conf expires ${inDays(364)} (24 days left). ${FIX}`,
   ]);
 });
 
