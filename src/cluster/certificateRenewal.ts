@@ -49,7 +49,7 @@ export function certificateRenewalSteps(name: string, options: CertificateRenewa
   const checkedAt = options.checkedAt ?? new Date().toISOString();
   const renewWithinDays = options.renewal.renewWithinDays ?? DEFAULT_RENEW_WITHIN_DAYS;
   let previous: remote.Command | undefined;
-  for (const host of options.hosts) {
+  for (const [index, host] of options.hosts.entries()) {
     previous = hostCommand(
       `${name}-${host.name}-certificate-renewal`,
       host,
@@ -57,6 +57,7 @@ export function certificateRenewalSteps(name: string, options: CertificateRenewa
         script: pulumi.all([options.kubeadmConfig(host), options.preflightGate]).apply(([kubeadmConfig, gate]) =>
           certificateRenewalScript({
             nodeName: host.name,
+            first: index === 0,
             renewWithinDays,
             kubeadmConfig,
             stackedEtcd: options.stackedEtcd,

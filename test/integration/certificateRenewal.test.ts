@@ -148,6 +148,7 @@ test("run 2: certificateRenewal renews each control plane in turn behind the gat
         expect(out).toContain(`renewed kubeadm's certificates on cp-${i}`);
         expect(out.match(/^restarted (\S+) on/gm)).toEqual([`restarted etcd on`, `restarted kube-apiserver on`, `restarted kube-controller-manager on`, `restarted kube-scheduler on`]);
         if (i > 0) expect(step.startedAtMs).toBeGreaterThanOrEqual(steps[i - 1].endedAtMs!);
+        if (i === 0) expect(out).toContain("the cluster's kubeadm configuration now gives certificates 8760h (was 48h): upgrades and joins use it too");
     });
 
     for (const node of ["cp-0", "cp-1", "cp-2"]) {
@@ -159,6 +160,8 @@ test("run 2: certificateRenewal renews each control plane in turn behind the gat
     expect((await clientCertNotAfter(renewedKubeconfig)) - Date.now()).toBeGreaterThan(364 * DAY_MS);
     const nodes = await kt.kubectl(renewedKubeconfig, ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status} {end}"]);
     expect(nodes.trim().split(" ").sort()).toEqual(["cp-0=True", "cp-1=True", "cp-2=True"]);
+    // kubeadm's own renewals (upgrades, joins, a hand-run `kubeadm certs renew`) now give a year too.
+    expect(await kt.kubectl(renewedKubeconfig, ["-n", "kube-system", "get", "configmap", "kubeadm-config", "-o", "jsonpath={.data.ClusterConfiguration}"])).toMatch(/^certificateValidityPeriod: 8760h0m0s$/m);
     const quorum: QuorumReport = await outputValue(cp.quorum, 60_000);
     expect(quorum.observed?.members.map((m) => [m.name, m.healthy, m.isLearner])).toEqual([["cp-0", true, false], ["cp-1", true, false], ["cp-2", true, false]]);
 
@@ -170,6 +173,7 @@ test("run 2: certificateRenewal renews each control plane in turn behind the gat
 });
 
 test("run 3 after a renewal cut short on cp-1 (renewed, nothing restarted): cp-1 restarts its components; cp-0 and cp-2 change nothing", async () => {
+    // kubeadm renews from the cluster's configuration, which run 2 set to a year.
     await kt.tb.run(kt.tb.hosts[1], "kubeadm certs renew all >/dev/null 2>&1");
     const apiserverOnCp0 = (await kt.tb.run(kt.tb.hosts[0], "crictl -r unix:///run/containerd/containerd.sock ps -q --state running --name '^kube-apiserver$'")).trim();
     const from = mocks.records.length;

@@ -12,6 +12,11 @@ export interface CertificateRenewalOptions {
    * its `certificateValidityPeriod` is what the renewed certificates get. No secret in it.
    */
   kubeadmConfig: string;
+  /**
+   * The first control plane also records the `certificateValidityPeriod` in the cluster's kubeadm configuration
+   * (`kubeadm init phase upload-config kubeadm`) when it differs, so that upgrades and later joins use it too.
+   */
+  first: boolean;
   /** Stacked etcd: the local etcd member is restarted too (its certificates are kubeadm's). */
   stackedEtcd: boolean;
   /** kube-apiserver's port on this machine. */
@@ -27,6 +32,7 @@ export interface CertificateRenewalOptions {
 
 /**
  * Renews kubeadm's certificates on one control plane when they are due, and restarts what uses them:
+ *   0. the first control plane makes the cluster's kubeadm configuration give the validity of `kubeadmConfig`;
  *   1. reads kubeadm's own view (`kubeadm certs check-expiration -o json`, certificates kubeadm manages, not the
  *      CAs or the external etcd client files) and the earliest expiry;
  *   2. finds the control-plane containers started before their certificate or kubeconfig files last changed (a run
@@ -48,7 +54,9 @@ export function certificateRenewalScript(options: CertificateRenewalOptions): st
       NODE_NAME: options.nodeName,
       RENEW_WITHIN_DAYS: options.renewWithinDays,
       KUBEADM_CONFIG_B64: Buffer.from(options.kubeadmConfig, "utf8").toString("base64"),
+      FIRST: options.first,
       STACKED_ETCD: options.stackedEtcd,
+      ADMIN_CONF: paths.adminKubeconfig,
       API_PORT: options.apiServerPort,
       PKI_DIR: paths.kubernetesPki,
       KUBERNETES_DIR: "/etc/kubernetes",
@@ -138,6 +146,20 @@ restart() {
   echo "restarted $name on $NODE_NAME: healthy again after $((SECONDS - started)) s"
 }
 
+# Whole hours of a Go duration such as 8760h0m0s; kubeadm's default (8760) when empty.
+hours() { local value="@{1%%h*}"; printf '%s' "@{value:-8760}"; }
+if [ "$FIRST" = true ]; then
+  step="recording the certificate validity in the cluster's kubeadm configuration"
+  want="$(sed -n 's/^certificateValidityPeriod: *//p' "$config")"
+  have="$(kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=10s -n kube-system get configmap kubeadm-config \
+    -o jsonpath='{.data.ClusterConfiguration}' | sed -n 's/^certificateValidityPeriod: *//p')" || fail "reading the kubeadm-config ConfigMap"
+  if [ "$(hours "$want")" != "$(hours "$have")" ]; then
+    kubeadm init phase upload-config kubeadm --config "$config" >>"$log" 2>&1 || { tail -n 20 "$log" >&2; fail "kubeadm init phase upload-config kubeadm"; }
+    echo "the cluster's kubeadm configuration now gives certificates $(hours "$want")h (was $(hours "$have")h): upgrades and joins use it too"
+  fi
+fi
+
+step="reading kubeadm's certificate expiry"
 now="$(date +%s)"
 read -r expires name < <(earliest_kubeadm_certificate) || fail "kubeadm certs check-expiration (see $log)"
 [ -n "@{expires:-}" ] || fail "kubeadm reported no certificate it manages"

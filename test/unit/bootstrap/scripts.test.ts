@@ -72,8 +72,8 @@ const scripts: Record<string, string> = {
   controlPlaneNodeMembership: controlPlaneNodeMembershipScript({ desiredNodes: ["cp-0", "cp-1", "cp-2"], kubeconfigFile: "/etc/kubernetes/admin.conf" }),
   kubernetesUpgradeFirst: kubernetesUpgradeScript({ kubernetesVersion: "1.34.2", nodeName: "cp-0", first: true, aptRepository: "https://pkgs.k8s.io/core:/stable:/v1.34/deb/", ignorePreflightErrors: ["NumCPU"], waitReady: true, timeoutSeconds: 600 }),
   kubernetesUpgradeOther: kubernetesUpgradeScript({ kubernetesVersion: "1.34.2", nodeName: "cp-1", first: false, aptRepository: "", waitReady: false, timeoutSeconds: 600 }),
-  certificateRenewalStacked: certificateRenewalScript({ nodeName: "cp-0", renewWithinDays: 30, kubeadmConfig: "kind: ClusterConfiguration\n", stackedEtcd: true, apiServerPort: 6443, preflightGateScript: "exit 0", timeoutSeconds: 600 }),
-  certificateRenewalExternal: certificateRenewalScript({ nodeName: "cp-1", renewWithinDays: 7, kubeadmConfig: "", stackedEtcd: false, apiServerPort: 443, timeoutSeconds: 60 }),
+  certificateRenewalStacked: certificateRenewalScript({ nodeName: "cp-0", first: true, renewWithinDays: 30, kubeadmConfig: "kind: ClusterConfiguration\n", stackedEtcd: true, apiServerPort: 6443, preflightGateScript: "exit 0", timeoutSeconds: 600 }),
+  certificateRenewalExternal: certificateRenewalScript({ nodeName: "cp-1", first: false, renewWithinDays: 7, kubeadmConfig: "", stackedEtcd: false, apiServerPort: 443, timeoutSeconds: 60 }),
   quorumGateWithVersions: quorumGateScript({ ...gateOptions, expectedReadyNodes: 3, nodesAtVersion: ["cp-0", "cp-1"], kubeletVersion: "v1.34.2" }),
 };
 

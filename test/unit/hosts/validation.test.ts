@@ -57,6 +57,12 @@ const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
   ["negative conntrack per core", { kubeProxyConntrackMaxPerCore: -1 }, "kubeProxyConntrackMaxPerCore", "-1 must be an integer >= 0 (0 leaves nf_conntrack_max alone)."],
   ["overlapping subnets", { podSubnet: "10.96.0.0/16" }, "serviceSubnet", "overlap"],
   ["fractional gate timeout", { gateTimeoutSeconds: 1.5 }, "gateTimeoutSeconds", "1.5 is not a positive whole number of seconds."],
+  ["certificate validity in days", { certificateValidityPeriod: "365d" }, "certificateValidityPeriod", '"365d" is not whole hours from "1h" to "43800h". Give e.g. "8760h" (one year, kubeadm\'s default).'],
+  ["certificate validity beyond the CAs", { certificateValidityPeriod: "90000h" }, "certificateValidityPeriod", 'is not whole hours from "1h" to "43800h"'],
+  ["renewal window as text", { certificateRenewal: { renewWithinDays: "30" as unknown as number } }, "certificateRenewal.renewWithinDays", '"30" is not a whole number of days from 1 to 365.'],
+  ["renewal window of 0 days", { certificateRenewal: { renewWithinDays: 0 } }, "certificateRenewal.renewWithinDays", "0 is not a whole number of days from 1 to 365."],
+  ["renewal window not shorter than the validity", { certificateValidityPeriod: "720h", certificateRenewal: { renewWithinDays: 30 } }, "certificateRenewal.renewWithinDays", "30 days is not shorter than the certificates' validity (720h): every update would renew them."],
+  ["renewal as a boolean", { certificateRenewal: true as unknown as { renewWithinDays: number } }, "certificateRenewal", "must be an object such as { renewWithinDays: 30 }."],
   ["worker token TTL as text", { workerJoinTokenTtlHours: "24" as unknown as number }, "workerJoinTokenTtlHours", '"24" is not a whole number of hours from 1 to 8760. Give e.g. 24 (a day) or 168 (a week), and run pulumi up within that time of any worker join.'],
 ];
 

@@ -2,6 +2,7 @@ import { parseAllDocuments, parse } from "yaml";
 import {
   KubeadmInitOptions,
   KubeadmJoinOptions,
+  renderKubeadmCertificatesConfig,
   renderKubeadmInitConfig,
   renderKubeadmJoinConfig,
 } from "../../../../src/bootstrap/kubeadmConfig";
@@ -177,6 +178,35 @@ describe("renderKubeadmInitConfig", () => {
   it("accepts a pre-release version", () => {
     const [, cluster] = documents(renderKubeadmInitConfig({ ...initOpts, kubernetesVersion: "1.35.0-rc.1" }));
     expect(cluster.kubernetesVersion).toBe("v1.35.0-rc.1");
+  });
+});
+
+describe("renderKubeadmCertificatesConfig", () => {
+  const { bootstrapToken: _token, ...clusterOpts } = initOpts;
+  it("names the machine and carries the init's ClusterConfiguration, with the validity, and no token", () => {
+    const text = renderKubeadmCertificatesConfig({ ...clusterOpts, nodeName: "cp-2", advertiseAddress: "10.0.1.12", certificateValidityPeriod: "4380h" });
+    const [init, cluster] = documents(text);
+    expect(init).toEqual({
+      apiVersion: "kubeadm.k8s.io/v1beta4",
+      kind: "InitConfiguration",
+      localAPIEndpoint: { advertiseAddress: "10.0.1.12", bindPort: 6443 },
+      nodeRegistration: {
+        name: "cp-2",
+        criSocket: "unix:///run/containerd/containerd.sock",
+        taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }],
+        kubeletExtraArgs: [{ name: "node-ip", value: "10.0.1.12" }],
+      },
+    });
+    const [, initCluster] = documents(renderKubeadmInitConfig({ ...initOpts, certificateValidityPeriod: "4380h" }));
+    expect(cluster).toEqual(initCluster);
+    expect(cluster.certificateValidityPeriod).toBe("4380h");
+    expect(text).not.toContain(TOKEN);
+  });
+
+  it("leaves the validity to kubeadm when not given, and refuses one that is not whole hours", () => {
+    const [, cluster] = documents(renderKubeadmCertificatesConfig({ ...clusterOpts }));
+    expect(cluster).not.toHaveProperty("certificateValidityPeriod");
+    expect(() => renderKubeadmInitConfig({ ...initOpts, certificateValidityPeriod: "1y" })).toThrow('certificateValidityPeriod must be whole hours like "8760h", got "1y"');
   });
 });
 
