@@ -212,7 +212,8 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       hostCommand(`${name}-${label}`, hosts[0], { script: gateScript(joined, final, nodesAtVersion), dependsOn: after, timeoutMinutes: Math.ceil(gateSeconds / 60) + 5 }, this);
 
     const resetOnDelete = args.resetOnDelete ? kubeadmResetScript() : undefined;
-    const joinScript = addresses.apply((list) => kubeadmJoinScript({ ignorePreflightErrors: args.ignorePreflightErrors, plannedAddresses: list }));
+    // With scheduled snapshots, each join (a membership change) first saves an etcd snapshot.
+    const joinScript = addresses.apply((list) => kubeadmJoinScript({ ignorePreflightErrors: args.ignorePreflightErrors, plannedAddresses: list, preJoinSnapshotDirectory: backup?.directory }));
     // Every machine is up before the first one decides between init and join: a peer that serves the cluster says
     // it exists (the first machine was replaced).
     const init = hostCommand(

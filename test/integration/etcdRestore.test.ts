@@ -149,8 +149,15 @@ afterAll(async () => {
 test("bring-up with etcdBackup: every voter has the snapshot timer enabled and waiting", async () => {
     const started = Date.now();
     const cp = newControlPlane();
+    const from = mocks.records.length;
     const quorum = await outputValue(cp.quorum, 30 * 60_000);
     kubeconfig = await outputValue(cp.kubeconfig, 60_000);
+    // Each join (a membership change) saved an etcd snapshot first, on the joining machine.
+    for (const i of [1, 2]) {
+        const join = String(mocks.records.slice(from).find((r) => r.name.endsWith(`cp-${i}-join`))?.state?.stdout ?? "");
+        expect(join).toMatch(new RegExp(`etcd snapshot taken before cp-${i} joins: ${SNAPSHOT_DIR}/pre-join-cp-${i}-\\d{8}T\\d{6}Z\\.db \\(\\d+ bytes, from https://`));
+        figures[`snapshot before cp-${i} joins`] = /etcd snapshot taken before .*/.exec(join)![0];
+    }
     const backup = await outputValue(cp.etcdBackup, 60_000);
     figures["bring-up (whole program)"] = seconds(Date.now() - started);
     expect((quorum.observed as GateObservation).ok).toBe(true);

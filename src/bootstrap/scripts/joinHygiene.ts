@@ -20,10 +20,14 @@ export const MINT_CLIENT_CERT = bashBraces(String.raw`mint_client_cert() {
   return 1
 }`);
 
-/** Parameters {@link REMOVE_STALE_PEERS} reads (besides `CONFIG_FILE`, `CA_CERT`, `CA_KEY` and `node_name`). */
-export function staleMemberParameters(plannedAddresses: string[]): Record<string, string> {
+/**
+ * Parameters {@link REMOVE_STALE_PEERS} reads (besides `CONFIG_FILE`, `CA_CERT`, `CA_KEY` and `node_name`); a
+ * non-empty `preJoinSnapshotDirectory` takes an etcd snapshot there once the members answered, before the join.
+ */
+export function staleMemberParameters(plannedAddresses: string[], preJoinSnapshotDirectory = ""): Record<string, string> {
   return {
     PLANNED_ADDRESSES: plannedAddresses.join(" "),
+    PRE_JOIN_SNAPSHOT_DIR: preJoinSnapshotDirectory,
     ETCD_CA_CERT: `${paths.kubernetesPki}/etcd/ca.crt`,
     HYGIENE_ETCD_CA_KEY: `${paths.kubernetesPki}/etcd/ca.key`,
   };
@@ -46,6 +50,25 @@ export function staleMemberParameters(plannedAddresses: string[]): Record<string
  */
 export const REMOVE_STALE_PEERS = bashBraces(String.raw`${URL_ADDRESS}
 
+# snapshot_before_join DIR CLIENT_URLS: an etcd snapshot from the first member that answers, kept on this machine
+# (a membership change is a moment to have one); fails, naming the last error, when no member gave one.
+snapshot_before_join() {
+  local dir="$1" endpoint file
+  install -d -m 0700 "$PRE_JOIN_SNAPSHOT_DIR"
+  for endpoint in @{2//,/ }; do
+    file="$PRE_JOIN_SNAPSHOT_DIR/pre-join-$node_name-$(date -u +%Y%m%dT%H%M%SZ).db"
+    if ${paths.etcdctlBinary} --endpoints="$endpoint" --cacert="$ETCD_CA_CERT" --cert="$dir/client.crt" --key="$dir/client.key" \
+        --dial-timeout=2s --command-timeout=120s snapshot save "$file" >/dev/null 2>"$dir/snapshot.log"; then
+      chmod 600 "$file"
+      echo "etcd snapshot taken before $node_name joins: $file ($(stat -c %s "$file") bytes, from $endpoint)"
+      return 0
+    fi
+    rm -f "$file" "$file.part"
+  done
+  echo "no etcd snapshot could be taken before $node_name joins ($(tail -n 1 "$dir/snapshot.log")): not joining; make the members answer and run pulumi up again" >&2
+  return 1
+}
+
 remove_stale_peers() {
   local dir endpoint planned_clients list id status name peer client host seen
   dir="$(mktemp -d)"
@@ -58,6 +81,7 @@ remove_stale_peers() {
         --dial-timeout=2s --command-timeout=5s member list -w simple 2>&1)"; then
       echo "etcd members not checked before the join: the planned members did not answer ($(printf '%s\n' "$list" | tail -n 1))"
     else
+      [ -z "$PRE_JOIN_SNAPSHOT_DIR" ] || snapshot_before_join "$dir" "$planned_clients" || { rm -rf "$dir"; exit 1; }
       while IFS='|' read -r id status name peer client; do
         [ -n "$id" ] || continue
         case " $PLANNED_ADDRESSES " in *" $(url_address "$peer") "*) continue ;; esac

@@ -17,6 +17,12 @@ export interface KubeadmJoinStepOptions extends KubeadmStepOptions {
    * replaced machine's, an interrupted join's) are removed before the join (`remove_stale_peers`). @default []
    */
   plannedAddresses?: string[];
+  /**
+   * Stacked etcd with scheduled snapshots (`etcdBackup`): the snapshots directory. Before this machine's member is
+   * added, an etcd snapshot is saved there from the first planned member that answers (`pre-join-<node>-<time>.db`);
+   * the join does not run when none could be taken. @default "" (no snapshot)
+   */
+  preJoinSnapshotDirectory?: string;
 }
 
 const REDACT_TOKENS = String.raw`sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g; s/[a-f0-9]{64}/<redacted-key>/g'`;
@@ -204,7 +210,7 @@ export function kubeadmJoinScript(options: KubeadmJoinStepOptions = {}): string 
       CA_CERT: `${paths.kubernetesPki}/ca.crt`,
       CA_KEY: `${paths.kubernetesPki}/ca.key`,
       ...kubeadmRecoveryParameters("join"),
-      ...staleMemberParameters(options.plannedAddresses ?? []),
+      ...staleMemberParameters(options.plannedAddresses ?? [], options.preJoinSnapshotDirectory),
     },
     `
 ${REFRESH_BOOTSTRAP_TOKEN}

@@ -87,6 +87,17 @@ describe("scheduled snapshots", () => {
     expect(await outputValue(cluster.etcdBackup)).toBeUndefined();
   });
 
+  test("each join (a membership change) saves an etcd snapshot first into the snapshots directory; none without etcdBackup", async () => {
+    const cluster = new hosts.HostsControlPlane("prejoin", validArgs({ etcdBackup: { directory: "/srv/etcd-snapshots" } }));
+    await outputValue(cluster.quorum);
+    for (const name of ["prejoin-control-plane-cp-1-join", "prejoin-control-plane-cp-2-join"]) {
+      expect(scriptOf(name)).toContain("readonly PRE_JOIN_SNAPSHOT_DIR='/srv/etcd-snapshots'");
+    }
+    registrations.splice(0);
+    await outputValue(new hosts.HostsControlPlane("nojoinsnap", validArgs()).quorum);
+    expect(scriptOf("nojoinsnap-control-plane-cp-1-join")).toContain("readonly PRE_JOIN_SNAPSHOT_DIR=''");
+  });
+
   test("stacked: one step per control plane after the final gate, installing the program for its own member; rclone's configuration only on standard input", async () => {
     const cluster = new hosts.HostsControlPlane("bk", validArgs({ etcdBackup: { rcloneRemote: "backup:bucket/prod", rcloneConfig: RCLONE_CONFIG } }));
     const report = await outputValue(cluster.etcdBackup);
