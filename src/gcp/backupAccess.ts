@@ -20,8 +20,23 @@ export function snapshotWriterAccountId(clusterName: string): string {
   return `${clusterName.slice(0, 11).replace(/-+$/, "")}-${hash}-etcd-backup`;
 }
 
-/** The voters' service account and its one grant, `roles/storage.objectCreator` on the bucket; returns the account's email. */
-export function snapshotWriterAccount(name: string, clusterName: string, bucket: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+/**
+ * The IAM condition of the voters' grant: object names under `<prefix>/` of the bucket only (Cloud Storage evaluates
+ * it per object; conditions need uniform bucket-level access, which a created bucket has).
+ */
+export function snapshotPrefixCondition(bucket: string, prefix: string): { title: string; description: string; expression: string } {
+  return {
+    title: "etcd snapshots prefix only",
+    description: `pulumi-k8s-ha: objects under ${prefix}/ only`,
+    expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}/")`,
+  };
+}
+
+/**
+ * The voters' service account and its one grant, `roles/storage.objectCreator` on the bucket, conditioned on object
+ * names under `<prefix>/`; returns the account's email.
+ */
+export function snapshotWriterAccount(name: string, clusterName: string, bucket: pulumi.Output<string>, prefix: string, parent: pulumi.Resource): pulumi.Output<string> {
   const account = new serviceaccount.Account(
     `${name}-etcd-backup`,
     { accountId: snapshotWriterAccountId(clusterName), displayName: `${clusterName} etcd voters (pulumi-k8s-ha snapshots)` },
@@ -29,7 +44,12 @@ export function snapshotWriterAccount(name: string, clusterName: string, bucket:
   );
   new storage.BucketIAMMember(
     `${name}-etcd-backup-writer`,
-    { bucket, role: SNAPSHOT_WRITER_ROLE, member: pulumi.interpolate`serviceAccount:${account.email}` },
+    {
+      bucket,
+      role: SNAPSHOT_WRITER_ROLE,
+      member: pulumi.interpolate`serviceAccount:${account.email}`,
+      condition: bucket.apply((bucketName) => snapshotPrefixCondition(bucketName, prefix)),
+    },
     { parent },
   );
   return account.email;

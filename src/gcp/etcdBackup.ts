@@ -32,7 +32,7 @@ export const GCS_RCLONE_BACKEND: Readonly<Record<string, string>> = {
 /** The bucket (created or given), the voters' service account, and the bootstrap's `etcdBackup` that uploads there. */
 export function gcpSnapshotUpload(name: string, settings: GcpSettings, backup: ValidatedGcpBackup, parent: pulumi.Resource): GcpSnapshotUpload {
   const bucket = snapshotBucket(name, backup, labelsOf(settings), parent);
-  const serviceAccountEmail = snapshotWriterAccount(name, settings.cluster.clusterName, bucket, parent);
+  const serviceAccountEmail = snapshotWriterAccount(name, settings.cluster.clusterName, bucket, backup.prefix, parent);
   const rcloneConfig = bucket.apply((bucketName) => cloudRcloneConfig({ ...GCS_RCLONE_BACKEND }, bucketName));
   return { bucket, serviceAccountEmail, backup: coreBackupArgs(backup, rcloneConfig) };
 }

@@ -10,8 +10,8 @@ export const GCP_MOCK_IMAGE = "https://www.googleapis.com/compute/v1/projects/ub
 const PROJECT = "mock-project";
 
 /**
- * Canned answers for the invokes `pulumi-k8s-ha/gcp` makes, keyed by token: the region's zones and the Ubuntu
- * LTS image. Pass them as `invokes` to `k8sHaMocks` (or answer them in your own mocks).
+ * Canned answers for the invokes `pulumi-k8s-ha/gcp` makes, keyed by token: the region's zones, the Ubuntu
+ * LTS image and the project's Cloud Storage service agent. Pass them as `invokes` to `k8sHaMocks` (or answer them in your own mocks).
  */
 export const gcpMockInvokes: Record<string, (args: Record<string, any>) => Record<string, any>> = {
   "gcp:compute/getZones:getZones": (args) => {
@@ -27,7 +27,16 @@ export const gcpMockInvokes: Record<string, (args: Record<string, any>) => Recor
     project: args.project ?? "ubuntu-os-cloud",
     status: "READY",
   }),
+  "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": () => ({
+    id: PROJECT,
+    project: PROJECT,
+    emailAddress: `service-${GCP_MOCK_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`,
+    member: `serviceAccount:service-${GCP_MOCK_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`,
+  }),
 };
+
+/** The project number of the mock project (in its Cloud Storage service agent's email). */
+export const GCP_MOCK_PROJECT_NUMBER = "123456789012";
 
 /** A stable small number from a string. */
 function hash(text: string, modulo: number): number {

@@ -10,6 +10,8 @@ export interface ValidatedGcpBackup extends ValidatedCloudBackup {
   /** Location of a created bucket. */
   bucketLocation: string;
   kmsKeyName?: string;
+  /** The storage agent holds the key role already: no grant is made. */
+  kmsKeyGranted: boolean;
 }
 
 /** Why `name` is not a Cloud Storage bucket name (without dots: dotted names need a verified domain), or undefined. */
@@ -46,5 +48,11 @@ export function validateGcpBackup(context: string, backup: GcpEtcdBackupArgs | u
     "etcdBackup.kmsKeyName",
     `${JSON.stringify(kmsKeyName)} is not a Cloud KMS key name. Give projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>.`,
   );
-  return { ...common, bucketLocation, kmsKeyName };
+  requireArgument(
+    backup.kmsKeyGranted === undefined || (typeof backup.kmsKeyGranted === "boolean" && kmsKeyName !== undefined),
+    context,
+    "etcdBackup.kmsKeyGranted",
+    kmsKeyName === undefined ? "only applies with kmsKeyName. Remove it, or give the key." : `${JSON.stringify(backup.kmsKeyGranted)} is not a boolean. Use true or false.`,
+  );
+  return { ...common, bucketLocation, kmsKeyName, kmsKeyGranted: backup.kmsKeyGranted ?? false };
 }

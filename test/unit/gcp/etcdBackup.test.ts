@@ -19,11 +19,12 @@ async function build(preview: boolean, name: string, extra: Record<string, unkno
   const recorder = await installGcpMocks(preview);
   const { HaControlPlane } = await import("../../../src/gcp");
   const options = new Map<string, pulumi.CustomResourceOptions>();
+  const typedOptions = new Map<string, pulumi.CustomResourceOptions>();
   const cluster = new HaControlPlane(name, { ...BASE_ARGS, ...extra } as any, {
-    transformations: [(t) => { options.set(t.name, t.opts as pulumi.CustomResourceOptions); return undefined; }],
+    transformations: [(t) => { options.set(t.name, t.opts as pulumi.CustomResourceOptions); typedOptions.set(`${t.type}::${t.name}`, t.opts as pulumi.CustomResourceOptions); return undefined; }],
   });
   await settle(recorder);
-  return { recorder, cluster, options };
+  return { recorder, cluster, options, typedOptions };
 }
 
 /** Instance name -> its service account input. */
@@ -57,8 +58,18 @@ describe.each([false, true])("created bucket, stacked etcd, defaults (preview: %
     expect(created.map((a) => [a.name, a.inputs.accountId])).toEqual([["gb-etcd-backup", "demo-etcd-backup"]]);
     const members = ofType(recorder, MEMBER);
     expect(members.map((m) => [m.name, m.inputs])).toEqual([
-      ["gb-etcd-backup-writer", { bucket: expect.stringMatching(/^gb-etcd-backup-[0-9a-f]{7}$/), role: "roles/storage.objectCreator", member: "serviceAccount:demo-etcd-backup@mock-project.iam.gserviceaccount.com" }],
+      [
+        "gb-etcd-backup-writer",
+        {
+          bucket: expect.stringMatching(/^gb-etcd-backup-[0-9a-f]{7}$/),
+          role: "roles/storage.objectCreator",
+          member: "serviceAccount:demo-etcd-backup@mock-project.iam.gserviceaccount.com",
+          condition: { title: "etcd snapshots prefix only", description: "pulumi-k8s-ha: objects under etcd-snapshots/ only", expression: `resource.name.startsWith("projects/_/buckets/${members[0].inputs.bucket}/objects/etcd-snapshots/")` },
+        },
+      ],
     ]);
+    // No key, no grant on a key.
+    expect(ofType(recorder, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")).toEqual([]);
     for (const type of ["gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding", "gcp:storage/bucketIAMBinding:BucketIAMBinding"]) expect(ofType(recorder, type)).toEqual([]);
   });
 
@@ -106,7 +117,7 @@ describe.each([false, true])("created bucket, stacked etcd, defaults (preview: %
 
 describe.each([false, true])("created bucket with a name, a location, a key, a prefix and a retention (preview: %s)", (preview) => {
   test("every setting reaches the bucket", async () => {
-    const { recorder } = await build(preview, "gk", { etcdBackup: { bucketName: "acme-prod-etcd", bucketLocation: "EU", kmsKeyName: KEY, prefix: "prod/etcd", retentionDays: 90 } });
+    const { recorder, typedOptions } = await build(preview, "gk", { etcdBackup: { bucketName: "acme-prod-etcd", bucketLocation: "EU", kmsKeyName: KEY, prefix: "prod/etcd", retentionDays: 90 } });
     const bucket = named(recorder, BUCKET, "gk-etcd-backup").inputs;
     expect([bucket.name, bucket.location, bucket.encryption]).toEqual(["acme-prod-etcd", "EU", { defaultKmsKeyName: KEY }]);
     expect(bucket.lifecycleRules.map((r: any) => r.condition)).toEqual([
@@ -114,6 +125,19 @@ describe.each([false, true])("created bucket with a name, a location, a key, a p
       { daysSinceNoncurrentTime: 90, withState: "ARCHIVED", matchesPrefixes: ["prod/etcd/"] },
     ]);
     expect(named(recorder, MEMBER, "gk-etcd-backup-writer").inputs.bucket).toBe("acme-prod-etcd");
+    // The voters may create objects under the prefix only.
+    expect(named(recorder, MEMBER, "gk-etcd-backup-writer").inputs.condition.expression).toBe('resource.name.startsWith("projects/_/buckets/acme-prod-etcd/objects/prod/etcd/")');
+    // The Cloud Storage service agent may use the key, granted before the bucket is created.
+    const grant = named(recorder, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "gk-etcd-backup-key-user");
+    expect(grant.inputs).toEqual({ cryptoKeyId: KEY, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com" });
+    const dependsOn = typedOptions.get(`${BUCKET}::gk-etcd-backup`)?.dependsOn as pulumi.Resource[];
+    expect(await Promise.all(dependsOn.map((r) => outputValue((r as pulumi.CustomResource).urn)))).toEqual([expect.stringMatching(/::gk-etcd-backup-key-user$/)]);
+  });
+
+  test("kmsKeyGranted: the key's access is the user's; nothing is granted on it", async () => {
+    const { recorder } = await build(preview, "gg", { etcdBackup: { kmsKeyName: KEY, kmsKeyGranted: true } });
+    expect(named(recorder, BUCKET, "gg-etcd-backup").inputs.encryption).toEqual({ defaultKmsKeyName: KEY });
+    expect(ofType(recorder, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")).toEqual([]);
   });
 });
 
@@ -162,6 +186,8 @@ const CASES: [string, unknown, string, string][] = [
   ["negative retention", { retentionDays: -1 }, "etcdBackup.retentionDays", "etcdBackup.retentionDays: -1 must be a whole number of days from 1 to 36500."],
   ["retention on an existing bucket", { createBucket: false, bucketName: "corp-backups", retentionDays: 7 }, "etcdBackup.retentionDays", "etcdBackup.retentionDays: only applies to a bucket the component creates; an existing bucket keeps its own lifecycle rules. Remove it, or leave createBucket out."],
   ["key on an existing bucket", { createBucket: false, bucketName: "corp-backups", kmsKeyName: KEY }, "etcdBackup.kmsKeyName", "etcdBackup.kmsKeyName: only applies to a bucket the component creates; an existing bucket keeps its own. Remove it, or leave createBucket out."],
+  ["key granted without a key", { kmsKeyGranted: true }, "etcdBackup.kmsKeyGranted", "etcdBackup.kmsKeyGranted: only applies with kmsKeyName. Remove it, or give the key."],
+  ["key granted as text", { kmsKeyName: KEY, kmsKeyGranted: "yes" }, "etcdBackup.kmsKeyGranted", 'etcdBackup.kmsKeyGranted: "yes" is not a boolean. Use true or false.'],
   ["malformed key name", { kmsKeyName: "projects/acme-sec/keyRings/backups/cryptoKeys/etcd" }, "etcdBackup.kmsKeyName", `etcdBackup.kmsKeyName: "projects/acme-sec/keyRings/backups/cryptoKeys/etcd" is not a Cloud KMS key name. Give projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>.`],
   ["bad location", { bucketLocation: "europe west" }, "etcdBackup.bucketLocation", `etcdBackup.bucketLocation: "europe west" is not a Cloud Storage location. Give a region ("europe-west1"), a dual-region or a multi-region ("EU").`],
   ["bad directory", { directory: "snapshots" }, "etcdBackup.directory", `etcdBackup.directory: "snapshots" must be an absolute path of letters, digits, '.', '_', '-' and '/'.`],
