@@ -25,17 +25,23 @@ export interface EtcdBackupStepsArgs {
   rcloneConfig?: pulumi.Input<string>;
   /** Steps that must be done first (the tier's or the control plane's final gate). */
   dependsOn: pulumi.Resource[];
+  /**
+   * The update's time, the steps' trigger: every update runs them again (they change nothing that is in place), so
+   * the report's newest snapshot is the one on the machines at each `pulumi up`. @default the current time (ISO 8601)
+   */
+  readAt?: string;
 }
 
 /**
  * One `${name}-<voter>-etcd-backup` step per voter: installs the snapshot program, its service and timer (and the
- * rclone configuration, on standard input), and reads back the newest local snapshot. The report is the settings
- * plus that newest snapshot per member.
+ * rclone configuration, on standard input), and reads back the newest local snapshot; run again by every update.
+ * The report is the settings plus that newest snapshot per member.
  */
 export function etcdBackupSteps(name: string, args: EtcdBackupStepsArgs, parent: pulumi.Resource): { steps: remote.Command[]; report: pulumi.Output<EtcdBackupReport> } {
   const { backup } = args;
   const units = etcdBackupUnits({ schedule: backup.schedule });
   const upload = backup.rcloneRemote !== "";
+  const readAt = args.readAt ?? new Date().toISOString();
   const steps = args.voters.map((host) =>
     hostCommand(
       `${name}-${host.name}-etcd-backup`,
@@ -63,6 +69,7 @@ export function etcdBackupSteps(name: string, args: EtcdBackupStepsArgs, parent:
         stdin: upload ? pulumi.secret(pulumi.output(args.rcloneConfig as pulumi.Input<string>)).apply((text) => (text.endsWith("\n") ? text : `${text}\n`)) : undefined,
         dependsOn: args.dependsOn,
         timeoutMinutes: 5,
+        triggers: [readAt],
       },
       parent,
     ),

@@ -377,14 +377,6 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       { script: fetchKubeconfigScript(), secretStdout: true, dependsOn: [renewed ?? init], timeoutMinutes: 5, triggers: renewed ? [updateTime] : undefined },
       this,
     );
-    // Stacked etcd: snapshots on the control planes, once the control plane is whole.
-    this.etcdBackup = backup
-      ? etcdBackupSteps(
-          name,
-          { clusterName: settings.clusterName, voters: hosts, credentials: gateCredentials.stackedControlPlane, backup, rcloneConfig: args.etcdBackup?.rcloneConfig, dependsOn: [maintained] },
-          this,
-        ).report
-      : pulumi.output(undefined);
     // Read again when something renewed the certificates: an upgrade, or (with certificateRenewal) any update.
     this.certificateExpiry = args.reportCertificateExpiry
       ? certificateExpirySteps(name, hosts, [maintained], renewed ? updateTime : settings.kubernetesVersion, this)
@@ -415,6 +407,15 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     } else {
       this.etcdRestore = pulumi.output(undefined);
     }
+
+    // Stacked etcd: snapshots on the control planes, once the control plane is whole (and restored, in a restore).
+    this.etcdBackup = backup
+      ? etcdBackupSteps(
+          name,
+          { clusterName: settings.clusterName, voters: hosts, credentials: gateCredentials.stackedControlPlane, backup, rcloneConfig: args.etcdBackup?.rcloneConfig, dependsOn: [this.ready, maintained], readAt: updateTime },
+          this,
+        ).report
+      : pulumi.output(undefined);
 
     // What this update leaves, once it completed: the next preview checks its plan against it.
     new ClusterRecord(

@@ -87,6 +87,13 @@ describe("scheduled snapshots", () => {
     expect(await outputValue(cluster.etcdBackup)).toBeUndefined();
   });
 
+  test("the backup steps run again at every update (their trigger is the update's time), so the newest snapshot is read each time", async () => {
+    await outputValue(new hosts.HostsControlPlane("readagain", validArgs({ etcdBackup: {} })).etcdBackup);
+    const triggers = ["cp-0", "cp-1", "cp-2"].map((n) => named(registrations, `readagain-control-plane-${n}-etcd-backup`).inputs.triggers as string[]);
+    expect(new Set(triggers.map((t) => t[0])).size).toBe(1);
+    expect(Date.now() - Date.parse(triggers[0][0])).toBeLessThan(60_000);
+  });
+
   test("each join (a membership change) saves an etcd snapshot first into the snapshots directory; none without etcdBackup", async () => {
     const cluster = new hosts.HostsControlPlane("prejoin", validArgs({ etcdBackup: { directory: "/srv/etcd-snapshots" } }));
     await outputValue(cluster.quorum);
