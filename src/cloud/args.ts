@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { CertificateRenewalArgs } from "../cluster/certificateRenewal";
 import type { EtcdTopology } from "../topology/types";
 
 /** Scheme of the API load balancer: reachable from the internet, or only from inside the cloud network. */
@@ -93,4 +94,10 @@ export interface CloudControlPlaneArgs {
    * @default 24
    */
   workerJoinTokenTtlHours?: number;
+  /** Report when each control plane's certificates expire (output `certificateExpiry`, a warning under 30 days left). @default false */
+  reportCertificateExpiry?: boolean;
+  /** Validity of the certificates kubeadm signs, whole hours. See `KubeadmControlPlaneArgs.certificateValidityPeriod`. @default undefined (kubeadm's "8760h") */
+  certificateValidityPeriod?: string;
+  /** Renew kubeadm's certificates from `pulumi up` when due. See `KubeadmControlPlaneArgs.certificateRenewal`. @default undefined (renewed only by upgrades) */
+  certificateRenewal?: CertificateRenewalArgs;
 }

@@ -68,6 +68,9 @@ export function bootstrapCluster(handOff: BootstrapHandOff): BootstrappedCluster
       extraCertSans: settings.extraCertSans,
       etcdBackup: externalEtcd ? undefined : handOff.etcdBackup,
       workerJoinTokenTtlHours: settings.workerJoinTokenTtlHours,
+      reportCertificateExpiry: settings.reportCertificateExpiry,
+      certificateValidityPeriod: settings.certificateValidityPeriod,
+      certificateRenewal: settings.certificateRenewal,
     },
     { parent },
   );

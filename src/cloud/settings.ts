@@ -1,3 +1,4 @@
+import type { CertificateRenewalArgs } from "../cluster/certificateRenewal";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterSettings, EtcdTopology, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerScheme } from "./args";
@@ -46,4 +47,10 @@ export interface CloudSettings {
   hostReadyTimeoutMinutes?: number;
   /** Validity of the workers' bootstrap token after each update, in hours (undefined: the bootstrap's default, 24). */
   workerJoinTokenTtlHours?: number;
+  /** Whether the certificate expiry report runs (undefined: no). */
+  reportCertificateExpiry?: boolean;
+  /** kubeadm's leaf certificate validity (undefined: kubeadm's default). */
+  certificateValidityPeriod?: string;
+  /** Renewal by `pulumi up` (undefined: none). */
+  certificateRenewal?: CertificateRenewalArgs;
 }

@@ -2,6 +2,7 @@ import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
 import { validateClusterSettings } from "../topology/cluster";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
+import { checkCertificateSettings } from "../cluster/validateCertificates";
 import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../cluster/workerJoinArgs";
 import type { ClusterSettings } from "../topology/types";
 import type { CloudControlPlaneArgs } from "./args";
@@ -31,19 +32,26 @@ export function topologySettings(args: CloudControlPlaneArgs): TopologySettings 
 }
 
 /** The settings passed through to the cloud-neutral bootstrap. */
-export type PassThroughSettings = Pick<CloudSettings, "cniManifestUrl" | "extraCertSans" | "gateTimeoutSeconds" | "hostReadyTimeoutMinutes" | "workerJoinTokenTtlHours">;
+export type PassThroughSettings = Pick<
+  CloudSettings,
+  "cniManifestUrl" | "extraCertSans" | "gateTimeoutSeconds" | "hostReadyTimeoutMinutes" | "workerJoinTokenTtlHours" | "reportCertificateExpiry" | "certificateValidityPeriod" | "certificateRenewal"
+>;
 
 /**
  * Checks the arguments passed through to the cloud-neutral bootstrap, so that a bad one throws before any
  * child instead of failing inside the bootstrap once the machines exist.
  */
 export function validatePassThrough(args: CloudControlPlaneArgs): PassThroughSettings {
+  checkCertificateSettings(args);
   return {
     cniManifestUrl: validateManifestUrl(args.cniManifestUrl),
     extraCertSans: validateList(args.extraCertSans ?? [], "extraCertSans"),
     gateTimeoutSeconds: optionalPositive(args.gateTimeoutSeconds, "gateTimeoutSeconds", 600),
     hostReadyTimeoutMinutes: optionalPositive(args.hostReadyTimeoutMinutes, "hostReadyTimeoutMinutes", 20),
     workerJoinTokenTtlHours: validateWorkerJoinTokenTtl(args.workerJoinTokenTtlHours),
+    reportCertificateExpiry: args.reportCertificateExpiry,
+    certificateValidityPeriod: args.certificateValidityPeriod,
+    certificateRenewal: args.certificateRenewal,
   };
 }
 

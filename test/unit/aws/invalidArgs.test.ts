@@ -33,6 +33,8 @@ const CASES: [string, Record<string, unknown>, string, string][] = [
   ["reserved tag", { tags: { Name: "x" } }, "tags", 'tags: "Name" is set by the component. Choose another key.'],
   ["bad CNI URL", { cniManifestUrl: "calico.yaml" }, "cniManifestUrl", 'cniManifestUrl: "calico.yaml" (a string) is not an http(s) URL. Give a manifest URL, or "" to skip the CNI.'],
   ["external etcd with even members", { etcdTopology: "external", etcdMemberCount: 4 }, "etcdMemberCount", "etcdMemberCount: 4 is even; etcd needs an odd number of voters. Use 3 or 5."],
+  ["certificate validity in days", { certificateValidityPeriod: "365d" }, "certificateValidityPeriod", 'certificateValidityPeriod: "365d" is not whole hours from "1h" to "43800h". Give e.g. "8760h" (one year, kubeadm\'s default).'],
+  ["renewal window longer than the validity", { certificateValidityPeriod: "240h", certificateRenewal: { renewWithinDays: 30 } }, "certificateRenewal.renewWithinDays", "certificateRenewal.renewWithinDays: 30 days is not shorter than the certificates' validity (240h): every update would renew them. Give fewer days, or a longer certificateValidityPeriod."],
   ["worker token that never lasts", { workerJoinTokenTtlHours: 0 }, "workerJoinTokenTtlHours", "workerJoinTokenTtlHours: 0 is not a whole number of hours from 1 to 8760. Give e.g. 24 (a day) or 168 (a week), and run pulumi up within that time of any worker join."],
   ["worker token for over a year", { workerJoinTokenTtlHours: 8761 }, "workerJoinTokenTtlHours", "workerJoinTokenTtlHours: 8761 is not a whole number of hours from 1 to 8760. Give e.g. 24 (a day) or 168 (a week), and run pulumi up within that time of any worker join."],
 ];

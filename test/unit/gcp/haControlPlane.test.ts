@@ -244,6 +244,13 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
     expect(String(named(rec, T.command, "ttl-control-plane-token-refresh").inputs.create)).toContain("+24 hours");
   });
 
+  test("certificateValidityPeriod, certificateRenewal and reportCertificateExpiry reach the control plane's steps", async () => {
+    await build("certs", { certificateValidityPeriod: "4380h", certificateRenewal: { renewWithinDays: 14 }, reportCertificateExpiry: true });
+    const renewals = ["cp-0", "cp-1", "cp-2"].map((n) => String(named(rec, T.command, `certs-control-plane-${n}-certificate-renewal`).inputs.create));
+    for (const text of renewals) expect(text).toContain("readonly RENEW_WITHIN_DAYS='\\''14'\\''");
+    expect(named(rec, T.command, "certs-control-plane-cp-2-certificates")).toBeDefined();
+  });
+
   test("external load balancer: EXTERNAL backend service and forwarding rule on a reserved external address", async () => {
     await build("x", { apiLoadBalancerScheme: "internet-facing", apiAllowedCidrs: ["198.51.100.0/24"] });
     expect(named(rec, T.backendService, "x-api").inputs.loadBalancingScheme).toBe("EXTERNAL");

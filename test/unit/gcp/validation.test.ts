@@ -48,6 +48,7 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ["SANs not a list", { extraCertSans: "api.example.com" }, "extraCertSans", 'extraCertSans: "api.example.com" (a string) is not a list.'],
   ["zero gate timeout", { gateTimeoutSeconds: 0 }, "gateTimeoutSeconds", "gateTimeoutSeconds: 0 is not a positive integer. Use a whole number such as 600."],
   ["fractional host timeout", { hostReadyTimeoutMinutes: 1.5 }, "hostReadyTimeoutMinutes", "hostReadyTimeoutMinutes: 1.5 is not a positive integer. Use a whole number such as 20."],
+  ["certificate report as text", { reportCertificateExpiry: "yes" }, "reportCertificateExpiry", 'reportCertificateExpiry: "yes" is not a boolean. Use true or false.'],
   ["fractional worker token TTL", { workerJoinTokenTtlHours: 1.5 }, "workerJoinTokenTtlHours", "workerJoinTokenTtlHours: 1.5 is not a whole number of hours from 1 to 8760. Give e.g. 24 (a day) or 168 (a week), and run pulumi up within that time of any worker join."],
   ["non-boolean zone tolerance", { tolerateZoneFailure: "yes" }, "tolerateZoneFailure", 'tolerateZoneFailure: "yes" (a string) is not a boolean. Use true or false.'],
 ];
