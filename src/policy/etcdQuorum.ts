@@ -47,9 +47,9 @@ export const etcdQuorumZoneSafe: StackValidationPolicy = {
       const quorum = quorumForPlacement(placement.voterZones, placement.zones);
       const what = describeResource(component);
       if (quorum.voters % 2 === 0) {
+        // the zone spread is judged once the count is odd: the fix for the count changes it
         reportViolation(`${what}: ${quorum.voters} etcd voters is even; an even count tolerates no more failures than one fewer. Use ${quorum.voters - 1} or ${quorum.voters + 1}.`, component.urn);
-      }
-      if (quorum.zoneFailuresTolerated < config.minZoneFailuresTolerated) {
+      } else if (quorum.zoneFailuresTolerated < config.minZoneFailuresTolerated) {
         reportViolation(`${what}: ${zoneMessage(quorum, placement.zones, config.minZoneFailuresTolerated)}`, component.urn);
       }
     }
@@ -65,7 +65,7 @@ function zoneMessage(quorum: QuorumPlan, zones: string[], required: number): str
   const fix =
     minZones === undefined
       ? "Use 3 voters over at least 3 zones"
-      : `Place at most ${quorum.quorumSize - 1} voters in any one zone (${quorum.voters} voters need at least ${minZones} zones)`;
+      : `Place at most ${quorum.nodeFailuresTolerated} voters in any one zone (${quorum.voters} voters need at least ${minZones} zones)`;
   return `${describeZoneLoss(quorum, zones)}. ${fix}, or set minZoneFailuresTolerated: 0 for policy k8s-ha-etcd-quorum-zone-safe if this is a dev cluster.`;
 }
 
