@@ -1,4 +1,4 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy } from "@pulumi/policy/policy";
 import { configWithDefaults } from "./config";
 import { INGRESS_TYPES, opensTcpPort, worldOpenings } from "./internet";
 

@@ -1,4 +1,4 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { StackValidationPolicy } from "@pulumi/policy/policy";
 import type { CertificateExpiry, CertificateExpiryReport } from "../cluster/certificateExpiry";
 import { describeResource, outermostComponents } from "./components";
 import { configWithDefaults, readKnown } from "./config";

@@ -1,4 +1,4 @@
-import type { PolicyResource } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy/policy";
 
 /** Prefix of every type token of the library's components. */
 const LIBRARY_PREFIX = "pulumi-k8s-ha:";

@@ -1,5 +1,5 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { configWithDefaults } from "./config";
+import type { ResourceValidationPolicy } from "@pulumi/policy/policy";
+import { configWithDefaults, readKnown } from "./config";
 
 /** Configuration of {@link volumesEncrypted}. */
 export interface EncryptedVolumesConfig {
@@ -66,17 +66,22 @@ function gcpFindings(type: string, props: Props): Finding[] {
   switch (type) {
     case "gcp:compute/instance:Instance":
       return [
-        ...(props.bootDisk?.kmsKeySelfLink ? [] : [{ where: "bootDisk", fix: GCP_FIX }]),
-        ...list(props.attachedDisks).flatMap((disk, i) => (disk.kmsKeySelfLink ? [] : [{ where: `attachedDisks[${i}]`, fix: GCP_FIX }])),
+        ...(hasKey(() => props.bootDisk?.kmsKeySelfLink) ? [] : [{ where: "bootDisk", fix: GCP_FIX }]),
+        ...list(props.attachedDisks).flatMap((disk, i) => (hasKey(() => disk.kmsKeySelfLink) ? [] : [{ where: `attachedDisks[${i}]`, fix: GCP_FIX }])),
       ];
     case "gcp:compute/disk:Disk":
-      return props.diskEncryptionKey?.kmsKeySelfLink ? [] : [{ where: "the disk (diskEncryptionKey)", fix: GCP_FIX }];
+      return hasKey(() => props.diskEncryptionKey?.kmsKeySelfLink) ? [] : [{ where: "the disk (diskEncryptionKey)", fix: GCP_FIX }];
     case "gcp:compute/instanceTemplate:InstanceTemplate":
     case "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate":
-      return list(props.disks).flatMap((disk, i) => (disk.diskEncryptionKey?.kmsKeySelfLink ? [] : [{ where: `disks[${i}].diskEncryptionKey`, fix: GCP_FIX }]));
+      return list(props.disks).flatMap((disk, i) => (hasKey(() => disk.diskEncryptionKey?.kmsKeySelfLink) ? [] : [{ where: `disks[${i}].diskEncryptionKey`, fix: GCP_FIX }]));
     default:
       return [];
   }
+}
+
+/** Whether a Cloud KMS key is given; one computed from another resource (unknown in a preview) counts as given. */
+function hasKey(read: () => unknown): boolean {
+  return readKnown(() => Boolean(read()), true);
 }
 
 /** `true`, or the string `"true"` launch templates use. */

@@ -1,4 +1,4 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy/policy";
 import { quorumForPlacement } from "../topology/quorum";
 import type { QuorumPlan } from "../topology/types";
 import { describeZoneLoss, minZonesForZoneFailure } from "../topology/zoneFailure";

@@ -4,8 +4,12 @@
  *
  * A pack directory's `index.ts` is one line: `createPolicyPack();`. Every rule is advisory unless the policy config
  * file (`pulumi preview --policy-pack <dir> --policy-pack-config <file>`) says otherwise, e.g. `{ "all": "mandatory" }`.
+ *
+ * Every file imports `@pulumi/policy/policy`, not the package's index: the index's declarations (1.21.0) re-export two
+ * members its `proxy.d.ts` leaves out, which fails the type check of a project that checks libraries
+ * (`skipLibCheck: false`).
  */
-import { type EnforcementLevel, type Policies, PolicyPack, type PolicyPackConfig } from "@pulumi/policy";
+import { type EnforcementLevel, type Policies, PolicyPack, type PolicyPackConfig } from "@pulumi/policy/policy";
 import { noAdminPortsOpenToInternet } from "./adminPorts";
 import { certificatesNotExpiring } from "./certificates";
 import { volumesEncrypted } from "./encryptedVolumes";

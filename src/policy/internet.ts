@@ -1,3 +1,5 @@
+import { readKnown } from "./config";
+
 /** The source ranges that mean "the whole internet". */
 export const WORLD_CIDRS = ["0.0.0.0/0", "::/0"];
 
@@ -23,16 +25,29 @@ export const INGRESS_TYPES = [
 
 type Props = Record<string, any>;
 
+/**
+ * The known elements of an input list, or of several scalar inputs: in a preview an element computed from another
+ * resource (a NAT address) is unknown and skipped; `pulumi up` registers the resource, and runs the rule, once it is known.
+ */
+function knownValues(read: () => unknown): unknown[] {
+  const value = readKnown(read, undefined);
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return [value];
+  const known: unknown[] = [];
+  for (let i = 0; i < value.length; i++) known.push(...knownValues(() => value[i]));
+  return known;
+}
+
 /** The ingress a security group rule, security group or firewall opens to 0.0.0.0/0 or ::/0 (empty for other types). */
 export function worldOpenings(type: string, props: Props): WorldOpening[] {
   switch (type) {
     case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-      return awsRule(props.ipProtocol, props.fromPort, props.toPort, [props.cidrIpv4, props.cidrIpv6]);
+      return awsRule(props.ipProtocol, props.fromPort, props.toPort, [...knownValues(() => props.cidrIpv4), ...knownValues(() => props.cidrIpv6)]);
     case "aws:ec2/securityGroupRule:SecurityGroupRule":
-      return props.type === "ingress" ? awsRule(props.protocol, props.fromPort, props.toPort, [...(props.cidrBlocks ?? []), ...(props.ipv6CidrBlocks ?? [])]) : [];
+      return props.type === "ingress" ? awsRule(props.protocol, props.fromPort, props.toPort, [...knownValues(() => props.cidrBlocks), ...knownValues(() => props.ipv6CidrBlocks)]) : [];
     case "aws:ec2/securityGroup:SecurityGroup":
       return ((props.ingress ?? []) as Props[]).flatMap((rule) =>
-        awsRule(rule.protocol, rule.fromPort, rule.toPort, [...(rule.cidrBlocks ?? []), ...(rule.ipv6CidrBlocks ?? [])]),
+        awsRule(rule.protocol, rule.fromPort, rule.toPort, [...knownValues(() => rule.cidrBlocks), ...knownValues(() => rule.ipv6CidrBlocks)]),
       );
     case "gcp:compute/firewall:Firewall":
       return gcpFirewall(props);
@@ -63,9 +78,11 @@ function awsRule(protocol: unknown, fromPort: unknown, toPort: unknown, cidrs: u
 function gcpFirewall(props: Props): WorldOpening[] {
   if (props.direction !== undefined && props.direction !== "INGRESS") return [];
   if (props.disabled === true) return [];
-  const ranges: string[] = props.sourceRanges ?? [];
-  const noSource = ranges.length === 0 && (props.sourceTags ?? []).length === 0 && (props.sourceServiceAccounts ?? []).length === 0;
-  const world = noSource ? ["0.0.0.0/0"] : ranges.filter((cidr) => WORLD_CIDRS.includes(cidr));
+  const ranges = knownValues(() => props.sourceRanges);
+  // a list that is unknown, or holds only unknown values, is still a source
+  const given = (read: () => unknown) => readKnown(() => { const list = read(); return Array.isArray(list) && list.length > 0; }, true);
+  const noSource = !given(() => props.sourceRanges) && !given(() => props.sourceTags) && !given(() => props.sourceServiceAccounts);
+  const world = noSource ? ["0.0.0.0/0"] : ranges.filter((cidr): cidr is string => typeof cidr === "string" && WORLD_CIDRS.includes(cidr));
   return ((props.allows ?? []) as Props[]).flatMap((allow) => {
     const protocol = String(allow.protocol ?? "").toLowerCase();
     const normalized = protocol === "all" ? "all" : protocol === "6" ? "tcp" : protocol;

@@ -1,4 +1,4 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy/policy";
 import { describeResource, outermostComponents, stackOfUrn } from "./components";
 import { configWithDefaults, readKnown } from "./config";
 

@@ -81,3 +81,23 @@ test("gcpRequireCustomerManagedKey: the library's disks (Google-managed keys) ar
   ]);
   expect(await resourceViolations(volumesEncrypted, resourceArgs("gcp:compute/disk:Disk", "data", disk))).toEqual([]);
 });
+
+test("values unknown in a preview (a NAT address, a key created in the same stack) are skipped, not reported and not a failure", async () => {
+  // the policy SDK's wrapper of a preview's inputs (internal, so untyped)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy: <P extends object>(props: P) => P };
+  const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+  const api = plain(named(recorder, T.firewall, "demo-fw-api-cluster").inputs);
+  expect(api.sourceRanges).toHaveLength(1); // Cloud NAT's address, unknown in a first preview
+  for (const props of [{ ...api, sourceRanges: [UNKNOWN] }, { ...api, sourceRanges: UNKNOWN, sourceTags: UNKNOWN }]) {
+    for (const policy of [noAdminPortsOpenToInternet, apiOpenToInternetOnlyWhenAllowed]) {
+      expect(await resourceViolations(policy, { ...resourceArgs(T.firewall, "demo-fw-api-cluster", {}), props: unknownCheckingProxy(props) })).toEqual([]);
+    }
+  }
+  // known world ranges beside an unknown one are still reported
+  const mixed = unknownCheckingProxy({ ...api, sourceRanges: [UNKNOWN, "0.0.0.0/0"] });
+  expect(await resourceViolations(apiOpenToInternetOnlyWhenAllowed, { ...resourceArgs(T.firewall, "mixed", {}), props: mixed })).toHaveLength(1);
+  const instance = plain(named(recorder, T.instance, "demo-cp-0").inputs);
+  const withPendingKey = unknownCheckingProxy({ ...instance, bootDisk: { ...instance.bootDisk, kmsKeySelfLink: UNKNOWN } });
+  expect(await resourceViolations(volumesEncrypted, { ...resourceArgs(T.instance, "demo-cp-0", {}, { gcpRequireCustomerManagedKey: true }), props: withPendingKey })).toEqual([]);
+});

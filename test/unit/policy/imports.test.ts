@@ -30,6 +30,6 @@ test("the library's other entries never load @pulumi/policy (an optional peer on
 
 test("pulumi-k8s-ha/policy loads @pulumi/policy and no cloud SDK", () => {
   const loaded = loadedPulumiModules(["policy"]);
-  expect(loaded).toContain("policy/index.js");
+  expect(loaded).toContain("policy/policy.js");
   expect(loaded.filter((p) => p.startsWith("aws/") || p.startsWith("gcp/"))).toEqual([]);
 });
