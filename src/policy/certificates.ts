@@ -20,29 +20,29 @@ const DAY_MS = 86_400_000;
  * unknown in a preview, are skipped.
  */
 export const certificatesNotExpiring: StackValidationPolicy = {
-    name: "k8s-ha-certificates-not-expiring",
-    description: "No control-plane certificate in the certificateExpiry output expires within 30 days (policy config minDaysLeft).",
-    configSchema: {
-      properties: { minDaysLeft: { type: "integer", minimum: 0, default: DEFAULTS.minDaysLeft, description: "Fewest days a certificate may have left." } },
-    },
-    validateStack: (args, reportViolation) => {
-      const { minDaysLeft } = configWithDefaults(DEFAULTS, args.getConfig);
-      for (const component of outermostComponents(args.resources)) {
-        const reports = readKnown(() => plain(component.props.certificateExpiry) as Record<string, CertificateExpiryReport> | undefined, undefined);
-        for (const [node, report] of Object.entries(reports ?? {})) {
-          for (const [what, entry] of [["leaf certificate", report?.earliestLeaf], ["CA", report?.ca], ["admin kubeconfig", report?.adminKubeconfig]] as const) {
-            const left = entry ? daysLeft(entry, new Date()) : undefined;
-            if (left === undefined || left >= minDaysLeft) continue;
-            reportViolation(
-              `${describeResource(component)}: ${node}'s ${what} ${entry!.file} ${left < 0 ? "expired" : "expires"} ${entry!.notAfter} ` +
-                `(${left} days left, the policy asks for at least ${minDaysLeft}). Renew with \`kubeadm certs renew all\` on each ` +
-                "control plane, one at a time, restart its static pods, then run `pulumi up` to refresh the report.",
-              component.urn,
-            );
-          }
+  name: "k8s-ha-certificates-not-expiring",
+  description: "No control-plane certificate in the certificateExpiry output expires within 30 days (policy config minDaysLeft).",
+  configSchema: {
+    properties: { minDaysLeft: { type: "integer", minimum: 0, default: DEFAULTS.minDaysLeft, description: "Fewest days a certificate may have left." } },
+  },
+  validateStack: (args, reportViolation) => {
+    const { minDaysLeft } = configWithDefaults(DEFAULTS, args.getConfig);
+    for (const component of outermostComponents(args.resources)) {
+      const reports = readKnown(() => plain(component.props.certificateExpiry) as Record<string, CertificateExpiryReport> | undefined, undefined);
+      for (const [node, report] of Object.entries(reports ?? {})) {
+        for (const [what, entry] of [["leaf certificate", report?.earliestLeaf], ["CA", report?.ca], ["admin kubeconfig", report?.adminKubeconfig]] as const) {
+          const left = entry ? daysLeft(entry, new Date()) : undefined;
+          if (left === undefined || left >= minDaysLeft) continue;
+          reportViolation(
+            `${describeResource(component)}: ${node}'s ${what} ${entry!.file} ${left < 0 ? "expired" : "expires"} ${entry!.notAfter} ` +
+              `(${left} days left, the policy asks for at least ${minDaysLeft}). Renew with \`kubeadm certs renew all\` on each ` +
+              "control plane, one at a time, restart its static pods, then run `pulumi up` to refresh the report.",
+            component.urn,
+          );
         }
       }
-    },
+    }
+  },
 };
 
 /** Whole days from `now` to the certificate's `notAfter` (negative: expired); its `daysLeft` when `notAfter` does not parse. */
