@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The lowest versions package.json's peerDependencies accept are versions the package is tested with: a copy of
-# the repository gets the locked dependencies (npm ci), then the oldest @pulumi/pulumi, @pulumi/aws and @pulumi/gcp
+# the repository gets the locked dependencies (npm ci), then the oldest @pulumi/pulumi, @pulumi/aws, @pulumi/gcp and @pulumi/policy
 # the peer ranges accept instead of the newer ones the lock file pins, and runs the type check and the unit tests
-# of everything that uses them (the clouds, the cloud-neutral components, the examples). Part of the README's test
+# of everything that uses them (the clouds, the cloud-neutral components, the examples, the policy pack). Part of the README's test
 # command; run it alone with `bash scripts/test-oldest-peers.sh` (Node 22 on PATH: `. scripts/setup.sh`).
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,7 +11,7 @@ trap 'rm -rf "$copy"' EXIT
 (cd "$repo_root" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$copy")
 cd "$copy"
 oldest=()
-for peer in @pulumi/pulumi @pulumi/aws @pulumi/gcp; do
+for peer in @pulumi/pulumi @pulumi/aws @pulumi/gcp @pulumi/policy; do
   range=$(node -p "require('./package.json').peerDependencies['$peer']")
   case "$range" in
     ^[0-9]*.[0-9]*.[0-9]*) oldest+=("$peer@${range#^}") ;;
@@ -27,4 +27,4 @@ for spec in "${oldest[@]}"; do
   [ "$installed" = "${spec##*@}" ] || { echo "test-oldest-peers: $name is $installed, not ${spec##*@}" >&2; exit 1; }
 done
 npx tsc -p tsconfig.json --noEmit
-npx jest --selectProjects unit --testPathPatterns 'test/unit/(aws|gcp|hosts|cluster)/'
+npx jest --selectProjects unit --testPathPatterns 'test/unit/(aws|gcp|hosts|cluster|policy)/'

@@ -1,9 +1,9 @@
 /**
  * The package as a platform team gets it: `npm pack`ed from the repository, installed from the tarball into a
  * fresh consumer project, and a stack using every entry type-checked under the three module resolutions
- * TypeScript users have (commonjs with node10 resolution, node16, bundler).
+ * TypeScript users have (commonjs with node10 resolution, node16, bundler); its policy-pack directory serves the pack.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -21,6 +21,7 @@ import { HaControlPlane as AwsControlPlane } from "pulumi-k8s-ha/aws";
 import { HaControlPlane as GcpControlPlane } from "pulumi-k8s-ha/gcp";
 import { HostsControlPlane } from "pulumi-k8s-ha/hosts";
 import { k8sHaMocks } from "pulumi-k8s-ha/testing";
+import { k8sHaPolicies } from "pulumi-k8s-ha/policy";
 
 const key = new pulumi.Config().requireSecret("sshPrivateKey");
 const host = (name: string, address: string, failureDomain: string) => ({ name, address, user: "ubuntu", privateKey: key, failureDomain });
@@ -34,6 +35,7 @@ export const hosts = new HostsControlPlane("lab", {
 export const mocks: pulumi.runtime.Mocks = k8sHaMocks({ cloud: "aws" });
 export const isArgumentError = (error: unknown): boolean => error instanceof ArgumentError;
 export const plan = planTopology;
+export const policies: string[] = k8sHaPolicies.map((policy) => policy.name);
 `;
 
 /** compilerOptions per module resolution a consumer may use. */
@@ -51,7 +53,7 @@ beforeAll(() => {
     workDir = mkdtempSync(path.join(tmpdir(), "pulumi-k8s-ha-consumer-"));
     tarball = packLibrary(workDir);
     consumer = path.join(workDir, "consumer");
-    const dependencies = { "pulumi-k8s-ha": `file:${tarball}`, ...Object.fromEntries(["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "typescript", "@types/node"].map((n) => [n, pinned(n)])) };
+    const dependencies = { "pulumi-k8s-ha": `file:${tarball}`, ...Object.fromEntries(["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/policy", "typescript", "@types/node"].map((n) => [n, pinned(n)])) };
     mkdirSync(consumer);
     writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies }, null, 2));
     writeFileSync(path.join(consumer, "index.ts"), CONSUMER_STACK);
@@ -65,7 +67,7 @@ afterAll(() => {
 
 test("the tarball ships the entries, LICENSE and CHANGELOG, and not the repository's planner or root program", () => {
     const files = spawnSync("tar", ["-tzf", tarball], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-    for (const expected of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/index.js", "package/dist/aws/index.d.ts", "package/dist/gcp/index.js", "package/dist/hosts/index.js", "package/dist/testing/index.js"]) {
+    for (const expected of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/index.js", "package/dist/aws/index.d.ts", "package/dist/gcp/index.js", "package/dist/hosts/index.js", "package/dist/testing/index.js", "package/dist/policy/index.js", "package/policy-pack/PulumiPolicy.yaml", "package/policy-pack/index.js", "package/policy-pack/package.json"]) {
         expect(files).toContain(expected);
     }
     expect(files.filter((file) => /^package\/dist\/(cli|program)\//.test(file))).toEqual([]);
@@ -81,6 +83,26 @@ test("every source map in the package carries its sources (no pointer at unshipp
         return map.sourcesContent?.length !== map.sources.length || map.sourcesContent.some((content) => !content);
     });
     expect(withoutSources).toEqual([]);
+});
+
+test("the installed policy-pack directory serves the pack as the Pulumi CLI starts it (its own directory as working directory)", async () => {
+    const packDir = path.join(consumer, "node_modules", "pulumi-k8s-ha", "policy-pack");
+    const child = spawn(process.execPath, ["index.js"], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+        const firstLine = await new Promise<string>((resolve, reject) => {
+            let output = "";
+            child.stdout.on("data", (chunk) => {
+                output += chunk;
+                if (output.includes("\n")) resolve(output.split("\n")[0]);
+            });
+            child.stderr.on("data", (chunk) => (output += chunk));
+            child.on("exit", (code) => reject(new Error(`the pack exited (${code}) before serving:\n${output}`)));
+        });
+        // the analyzer's gRPC port, which the CLI reads to connect
+        expect(firstLine).toMatch(/^\d+$/);
+    } finally {
+        child.kill();
+    }
 });
 
 test.each(Object.keys(RESOLUTIONS))("a consumer stack using every entry type-checks with %s", (resolution) => {
