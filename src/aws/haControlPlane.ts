@@ -16,6 +16,7 @@ import { clusterSshKey } from "./sshKey";
 import { validateAwsArgs, type AwsSettings } from "./validate";
 import { resolveZones } from "./zones";
 import { checkGivenNetwork } from "./existingNetwork";
+import { runLateChecks } from "../cloud/lateInputs";
 import { cloudBackupReport } from "../cloud/etcdBackup";
 import { awsSnapshotUpload } from "./etcdBackup";
 import { validateAwsBackup } from "./validateBackup";
@@ -80,8 +81,12 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
     });
   }
 
-  /** Looks up the region's zones (unless given) and plans with them; fails when the region has too few. */
+  /**
+   * Checks the arguments given as outputs once they resolve, looks up the region's zones (unless given) and the
+   * given network, and plans; fails naming the field when one is wrong or the region has too few zones.
+   */
   protected async planZones(settings: AwsSettings): Promise<TopologyPlan> {
+    await runLateChecks(settings.lateChecks);
     const zones = await resolveZones(settings.zones, settings.zoneCount, this);
     if (zones.length < settings.zoneCount) {
       throw new Error(

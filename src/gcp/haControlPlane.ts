@@ -17,6 +17,7 @@ import { planOverRegionZones, validateGcpArgs, type GcpSettings } from "./settin
 import { sshKeyPair } from "./sshKey";
 import { regionZones } from "./zones";
 import { checkGivenSubnetwork } from "./existingNetwork";
+import { runLateChecks } from "../cloud/lateInputs";
 import { cloudBackupReport } from "../cloud/etcdBackup";
 import { STORAGE_SCOPE } from "./backupAccess";
 import { gcpSnapshotUpload } from "./etcdBackup";
@@ -82,8 +83,12 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
     });
   }
 
-  /** The plan over the given zones, or over the region's zones read now; logs the plan's warnings. */
+  /**
+   * Checks the arguments given as outputs once they resolve and the given subnetwork, then plans over the given
+   * zones or the region's zones read now; logs the plan's warnings.
+   */
   protected async planZones(settings: GcpSettings): Promise<TopologyPlan> {
+    await runLateChecks(settings.lateChecks);
     await checkGivenSubnetwork(settings, settings.cluster, this);
     const plan = settings.zones ? settings.plan : planOverRegionZones(settings, await regionZones(settings.region, this));
     for (const warning of plan.warnings) void pulumi.log.warn(warning, this);
