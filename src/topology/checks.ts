@@ -62,7 +62,7 @@ export function validateCertSans(value: unknown, field = "extraCertSans"): strin
   if (!Array.isArray(value)) throw new TopologyError(field, `${describeValue(value)} is not a list.`);
   value.forEach((san: unknown, index) => {
     if (typeof san !== "string" || (isIP(san) === 0 && (san.length > 253 || !DNS_NAME.test(san)))) {
-      throw new TopologyError(field, `entry ${index} (${describeValue(san)}) is not a DNS name or IP address. Give e.g. "api.example.com" or "203.0.113.10", without scheme or port.`);
+      throw new TopologyError(field, `entry ${index} (${typeof san === "string" ? JSON.stringify(san) : describeValue(san)}) is not a DNS name or IP address. Give e.g. "api.example.com" or "203.0.113.10", without scheme or port.`);
     }
   });
   return value as string[];
