@@ -3,7 +3,7 @@ import { validated } from "../cluster/argumentError";
 import { bootstrapCluster } from "../cloud/bootstrap";
 import { workerJoinOutputsOf } from "../cluster/workerJoin";
 import { CloudHaControlPlane, type BuiltCloudCluster } from "../cloud/haControlPlane";
-import { clusterNodes, sshHosts, type CloudClusterNode } from "../cloud/machines";
+import { clusterNodes, machineZones, quorumWithZones, sshHosts, type CloudClusterNode } from "../cloud/machines";
 import { planTopology } from "../topology/plan";
 import type { TopologyPlan } from "../topology/types";
 import type { HaControlPlaneArgs } from "./args";
@@ -157,7 +157,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
         dependsOn: network.egressReady[zoneIndex],
         instanceProfile: node.role === voterRole ? upload?.instanceProfile : undefined,
       });
-      return { node, address: instance.privateIp, machine: instance };
+      return { node, address: instance.privateIp, zone: instance.availabilityZone, machine: instance };
     });
 
     // SSH targets carry the SSH rules as dependencies: no command dials before its path is open.
@@ -194,13 +194,14 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       etcdBackup: upload?.backup,
     });
     const controlPlane = bootstrapped.controlPlane;
+    const actualZones = machineZones(machines, this);
 
     return {
       kubeconfig: controlPlane.kubeconfig,
       apiServerEndpoint: controlPlane.apiServerEndpoint,
-      nodes: clusterNodes(machines),
+      nodes: clusterNodes(machines, actualZones),
       etcdEndpoints: controlPlane.etcdEndpoints,
-      quorum: controlPlane.quorum,
+      quorum: quorumWithZones(controlPlane.quorum, actualZones),
       plan: pulumi.output(plan),
       ...workerJoinOutputsOf(controlPlane),
       vpcId: pulumi.output(network.vpcId),

@@ -3,7 +3,7 @@ import { validated } from "../cluster/argumentError";
 import { bootstrapCluster } from "../cloud/bootstrap";
 import { workerJoinOutputsOf } from "../cluster/workerJoin";
 import { CloudHaControlPlane, type BuiltCloudCluster } from "../cloud/haControlPlane";
-import { clusterNodes, sshHosts, type CloudClusterNode } from "../cloud/machines";
+import { clusterNodes, machineZones, quorumWithZones, sshHosts, type CloudClusterNode } from "../cloud/machines";
 import type { TopologyPlan } from "../topology/types";
 import type { HaControlPlaneArgs } from "./args";
 import { createBastion } from "./bastion";
@@ -143,14 +143,15 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
       etcdBackup: upload?.backup,
     });
     const controlPlane = bootstrapped.controlPlane;
+    const actualZones = machineZones(machines, this);
     addJoinedBackends(name, controlPlanes, lb, [controlPlane.ready], this);
 
     return {
       kubeconfig: controlPlane.kubeconfig,
       apiServerEndpoint: controlPlane.apiServerEndpoint,
-      nodes: clusterNodes(machines),
+      nodes: clusterNodes(machines, actualZones),
       etcdEndpoints: controlPlane.etcdEndpoints,
-      quorum: controlPlane.quorum,
+      quorum: quorumWithZones(controlPlane.quorum, actualZones),
       plan: pulumi.output(plan),
       ...workerJoinOutputsOf(controlPlane),
       network: net.network,
