@@ -80,8 +80,8 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
     vpcCidr,
     natGateways: oneOf<NatGatewayMode>(args.natGateways, "natGateways", ["perZone", "single"], "perZone"),
     apiLoadBalancerScheme: scheme,
-    apiAllowedCidrs: checkNowOrWhenKnown(args.apiAllowedCidrs ?? [], (cidrs) => cidrList(cidrs, "apiAllowedCidrs", true), late) as pulumi.Input<string>[],
-    adminCidrs: checkNowOrWhenKnown(args.adminCidrs, validateAdminCidrs, late) as pulumi.Input<string>[],
+    apiAllowedCidrs: checkNowOrWhenKnown(args.apiAllowedCidrs ?? [], (cidrs) => cidrList(cidrs, "apiAllowedCidrs", true), late),
+    adminCidrs: checkNowOrWhenKnown(args.adminCidrs, validateAdminCidrs, late),
     createBastion,
     bastionInstanceType: instanceType(args.bastionInstanceType, "bastionInstanceType", "t3.micro"),
     imageId: args.imageId,
@@ -227,7 +227,7 @@ function validateUserKey(args: HaControlPlaneArgs, late: LateCheck[]): AwsSettin
     throw new TopologyError(missing, `is required with ${given}. Give both halves of your key pair, or neither to generate one.`);
   }
   if (args.sshPublicKey === undefined || args.sshPrivateKey === undefined) return undefined;
-  const publicKey = checkNowOrWhenKnown(args.sshPublicKey, (key) => matching(key, "sshPublicKey", PUBLIC_KEY, "one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa)"), late) as pulumi.Input<string>;
+  const publicKey = checkNowOrWhenKnown(args.sshPublicKey, (key) => matching(key, "sshPublicKey", PUBLIC_KEY, "one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa)"), late);
   return { publicKey, privateKey: pulumi.secret(args.sshPrivateKey) };
 }
 

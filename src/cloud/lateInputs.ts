@@ -19,7 +19,7 @@ const isPlain = (value: unknown): boolean => !pulumi.Output.isInstance(value) &&
  * the preview then refuses it exactly as for any plain argument. Otherwise the check is recorded in `late` (see
  * {@link runLateChecks}) and `value` is returned as given.
  */
-export function checkNowOrWhenKnown<R>(value: unknown, check: (resolved: unknown) => R, late: LateCheck[]): R | unknown {
+export function checkNowOrWhenKnown<T, R>(value: T, check: (resolved: unknown) => R, late: LateCheck[]): R | T {
   const entries = Array.isArray(value) ? value : [value];
   if (entries.every(isPlain)) return check(value);
   late.push({ inputs: entries, check: (values) => check(Array.isArray(value) ? values : values[0]) });

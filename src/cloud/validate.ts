@@ -1,4 +1,3 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { optionalBoolean, requirePositiveInteger, validateCertSans } from "../topology/checks";
 import { validateClusterSettings } from "../topology/cluster";
 import { describeValue } from "../topology/describe";
@@ -43,7 +42,7 @@ export type PassThroughSettings = Pick<CloudSettings, "cniManifestUrl" | "extraC
 export function validatePassThrough(args: CloudControlPlaneArgs, late: LateCheck[]): PassThroughSettings {
   return {
     cniManifestUrl: validateManifestUrl(args.cniManifestUrl),
-    extraCertSans: checkNowOrWhenKnown(args.extraCertSans ?? [], (sans) => validateCertSans(sans), late) as pulumi.Input<string>[],
+    extraCertSans: checkNowOrWhenKnown(args.extraCertSans ?? [], (sans) => validateCertSans(sans), late),
     gateTimeoutSeconds: optionalPositive(args.gateTimeoutSeconds, "gateTimeoutSeconds", 600),
     hostReadyTimeoutMinutes: optionalPositive(args.hostReadyTimeoutMinutes, "hostReadyTimeoutMinutes", 20),
     workerJoinTokenTtlHours: validateWorkerJoinTokenTtl(args.workerJoinTokenTtlHours),

@@ -97,8 +97,8 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
   // An output key is checked once it resolves (the pair's presence is checked above).
   const sshPublicKey = checkNowOrWhenKnown(args.sshPublicKey, (key) => {
     checkSshKeyPair(key, args.sshPrivateKey);
-    return typeof key === "string" ? key.trim() : key;
-  }, late) as pulumi.Input<string> | undefined;
+    return typeof key === "string" ? key.trim() : undefined;
+  }, late);
 
   return {
     cluster,
@@ -111,8 +111,8 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     subnetwork: args.subnetwork,
     subnetCidr,
     apiLoadBalancerScheme: checkScheme(args.apiLoadBalancerScheme),
-    apiAllowedCidrs: checkNowOrWhenKnown(args.apiAllowedCidrs, (cidrs) => cidrList(cidrs, "apiAllowedCidrs", [], true), late) as pulumi.Input<string>[],
-    adminCidrs: checkNowOrWhenKnown(args.adminCidrs, checkAdminCidrs, late) as pulumi.Input<string>[],
+    apiAllowedCidrs: checkNowOrWhenKnown(args.apiAllowedCidrs ?? [], (cidrs) => cidrList(cidrs, "apiAllowedCidrs", [], true), late),
+    adminCidrs: checkNowOrWhenKnown(args.adminCidrs, checkAdminCidrs, late),
     createBastion,
     bastionMachineType: machineType(args.bastionMachineType, "bastionMachineType", GCP_DEFAULTS.bastionMachineType),
     imageId: args.imageId,
