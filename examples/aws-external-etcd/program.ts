@@ -3,8 +3,11 @@ import { HaControlPlane, type HaControlPlaneArgs } from "pulumi-k8s-ha/aws";
 /** The example's settings (see README.md), read from stack config by index.ts or given directly by tests. */
 export type ExampleConfig = Pick<HaControlPlaneArgs, "clusterName" | "adminCidrs" | "apiAllowedCidrs" | "kubernetesVersion" | "natGateways">;
 
-/** What the example exports (see the library's README for each output). */
-export type ExampleOutputs = Pick<HaControlPlane, "kubeconfig" | "apiServerEndpoint" | "quorum" | "nodesByZone" | "bastionPublicIp">;
+/**
+ * What the example exports (see the library's README for each output); `caCertHash` and `workerJoinCommand`
+ * (a secret) with `apiServerEndpoint` attach workers you manage yourself.
+ */
+export type ExampleOutputs = Pick<HaControlPlane, "kubeconfig" | "apiServerEndpoint" | "quorum" | "nodesByZone" | "bastionPublicIp" | "caCertHash" | "workerJoinCommand">;
 
 /** Three control planes and three external etcd members, one of each per availability zone, behind an internet-facing NLB. */
 export function stack(config: ExampleConfig): ExampleOutputs {
@@ -16,6 +19,6 @@ export function stack(config: ExampleConfig): ExampleOutputs {
     etcdMemberCount: 3,
     apiLoadBalancerScheme: "internet-facing",
   });
-  const { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp } = cluster;
-  return { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp };
+  const { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp, caCertHash, workerJoinCommand } = cluster;
+  return { kubeconfig, apiServerEndpoint, quorum, nodesByZone, bastionPublicIp, caCertHash, workerJoinCommand };
 }

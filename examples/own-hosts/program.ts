@@ -37,6 +37,10 @@ export interface OwnHostsOutputs {
   etcdEndpoints: pulumi.Output<string[]>;
   quorum: pulumi.Output<unknown>;
   planWarnings: pulumi.Output<string[]>;
+  /** `sha256:<hex>` of the cluster CA's public key, for `kubeadm join --discovery-token-ca-cert-hash`. */
+  caCertHash: pulumi.Output<string>;
+  /** The full `kubeadm join` command for a worker you manage yourself (secret). */
+  workerJoinCommand: pulumi.Output<string>;
 }
 
 /** The program: a HostsControlPlane over the configured machines. */
@@ -62,5 +66,7 @@ export function stack(config: OwnHostsConfig): OwnHostsOutputs {
     etcdEndpoints: cluster.etcdEndpoints,
     quorum: cluster.quorum,
     planWarnings: cluster.plan.apply((plan) => plan.warnings),
+    caCertHash: cluster.caCertHash,
+    workerJoinCommand: cluster.workerJoinCommand,
   };
 }

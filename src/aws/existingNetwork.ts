@@ -1,7 +1,9 @@
 import * as ec2 from "@pulumi/aws/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkProblem } from "../cloud/networkProblem";
+import { resolvedForCheck } from "../cloud/lateInputs";
 import { cidrsOverlap, parseIpv4Cidr } from "../topology/cidr";
+import { describeValue } from "../topology/describe";
 
 /** What the cloud says of one given subnet. */
 export interface SubnetFacts {
@@ -63,22 +65,27 @@ export interface GivenNetwork {
 /**
  * Looks the given VPC and subnets up (invokes, which run in the preview) and throws an `Error` starting with the
  * field at fault when {@link existingNetworkProblem} finds one, before any child exists. IDs that are outputs of
- * other resources or stacks are checked only when all of them are plain strings (an output may be unknown in
- * a preview); the check is then skipped, and the README says so.
+ * other resources or stacks are looked up once they resolve: in an update before any child is created; in a
+ * preview only when every ID is a plain string (an output may stay unknown there), else at `pulumi up`.
  */
 export async function checkGivenNetwork(given: GivenNetwork, zones: string[], ranges: { podSubnet: string; serviceSubnet: string }, parent: pulumi.Resource): Promise<void> {
-  const ids = [given.vpcId, ...given.privateSubnetIds, ...(given.publicSubnetIds ?? [])];
-  if (!ids.every((id): id is string => typeof id === "string")) return;
-  const describe = (list: pulumi.Input<string>[]) =>
+  const privateCount = given.privateSubnetIds.length;
+  const ids = await resolvedForCheck([given.vpcId, ...given.privateSubnetIds, ...(given.publicSubnetIds ?? [])]);
+  if (ids === undefined) return;
+  ids.forEach((id, i) => {
+    const field = i === 0 ? "vpcId" : i <= privateCount ? `privateSubnetIds[${i - 1}]` : `publicSubnetIds[${i - 1 - privateCount}]`;
+    if (typeof id !== "string" || id === "") throw new Error(`${field}: resolved to ${describeValue(id)}, not an ID. Check the output you pass (e.g. the StackReference output's name).`);
+  });
+  const [vpcId, ...subnetIds] = ids;
+  const describe = (list: string[]) =>
     Promise.all(list.map(async (id) => {
-      const subnet = await ec2.getSubnet({ id: id as string }, { parent });
-      return { id: id as string, availabilityZone: subnet.availabilityZone, vpcId: subnet.vpcId };
+      const subnet = await ec2.getSubnet({ id }, { parent });
+      return { id, availabilityZone: subnet.availabilityZone, vpcId: subnet.vpcId };
     }));
-  const vpcId = given.vpcId as string;
   const [vpc, privateSubnets, publicSubnets] = await Promise.all([
     ec2.getVpc({ id: vpcId }, { parent }),
-    describe(given.privateSubnetIds),
-    given.publicSubnetIds ? describe(given.publicSubnetIds) : Promise.resolve(undefined),
+    describe(subnetIds.slice(0, privateCount)),
+    given.publicSubnetIds ? describe(subnetIds.slice(privateCount)) : Promise.resolve(undefined),
   ]);
   const problem = existingNetworkProblem({ vpcId, vpcCidr: vpc.cidrBlock, privateSubnets, publicSubnets }, zones, ranges);
   if (problem) throw new Error(`${problem.field}: ${problem.message}`);

@@ -3,7 +3,7 @@ import { validated } from "../cluster/argumentError";
 import { bootstrapCluster } from "../cloud/bootstrap";
 import { workerJoinOutputsOf } from "../cluster/workerJoin";
 import { CloudHaControlPlane, type BuiltCloudCluster } from "../cloud/haControlPlane";
-import { clusterNodes, sshHosts, type CloudClusterNode } from "../cloud/machines";
+import { clusterNodes, machineZones, quorumWithZones, sshHosts, type CloudClusterNode } from "../cloud/machines";
 import { planTopology } from "../topology/plan";
 import type { TopologyPlan } from "../topology/types";
 import type { HaControlPlaneArgs } from "./args";
@@ -16,6 +16,7 @@ import { clusterSshKey } from "./sshKey";
 import { validateAwsArgs, type AwsSettings } from "./validate";
 import { resolveZones } from "./zones";
 import { checkGivenNetwork } from "./existingNetwork";
+import { runLateChecks } from "../cloud/lateInputs";
 import { cloudBackupReport } from "../cloud/etcdBackup";
 import { awsSnapshotUpload } from "./etcdBackup";
 import { validateAwsBackup } from "./validateBackup";
@@ -80,8 +81,12 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
     });
   }
 
-  /** Looks up the region's zones (unless given) and plans with them; fails when the region has too few. */
+  /**
+   * Checks the arguments given as outputs once they resolve, looks up the region's zones (unless given) and the
+   * given network, and plans; fails naming the field when one is wrong or the region has too few zones.
+   */
   protected async planZones(settings: AwsSettings): Promise<TopologyPlan> {
+    await runLateChecks(settings.lateChecks);
     const zones = await resolveZones(settings.zones, settings.zoneCount, this);
     if (zones.length < settings.zoneCount) {
       throw new Error(
@@ -152,7 +157,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
         dependsOn: network.egressReady[zoneIndex],
         instanceProfile: node.role === voterRole ? upload?.instanceProfile : undefined,
       });
-      return { node, address: instance.privateIp, machine: instance };
+      return { node, address: instance.privateIp, zone: instance.availabilityZone, machine: instance };
     });
 
     // SSH targets carry the SSH rules as dependencies: no command dials before its path is open.
@@ -189,13 +194,14 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       etcdBackup: upload?.backup,
     });
     const controlPlane = bootstrapped.controlPlane;
+    const actualZones = machineZones(machines, this);
 
     return {
       kubeconfig: controlPlane.kubeconfig,
       apiServerEndpoint: controlPlane.apiServerEndpoint,
-      nodes: clusterNodes(machines),
+      nodes: clusterNodes(machines, actualZones),
       etcdEndpoints: controlPlane.etcdEndpoints,
-      quorum: controlPlane.quorum,
+      quorum: quorumWithZones(controlPlane.quorum, actualZones),
       plan: pulumi.output(plan),
       ...workerJoinOutputsOf(controlPlane),
       vpcId: pulumi.output(network.vpcId),

@@ -61,6 +61,8 @@ export function clusterMachine(ctx: MachineContext, placement: MachinePlacement)
     {
       ami: ctx.image,
       instanceType: placement.instanceType,
+      // The planned zone as well as its subnet: EC2 refuses a subnet of another zone instead of booting it there.
+      availabilityZone: node.zone,
       subnetId: placement.subnetId,
       vpcSecurityGroupIds: [placement.securityGroupId],
       keyName: ctx.keyName,

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 /** Where a rule's traffic comes from (ingress) or goes to (egress): a CIDR or another security group. */
 interface Peer {
   /** IPv4 CIDR. */
-  cidr?: string;
+  cidr?: pulumi.Input<string>;
   /** Security group id. */
   group?: pulumi.Input<string>;
 }
@@ -49,9 +49,9 @@ export interface SecurityGroupContext {
   /** Whether a bastion is created (SSH to the machines only from it) or not (SSH from `adminCidrs`). */
   bastion: boolean;
   /** CIDRs allowed to the API on the load balancer. */
-  apiAllowedCidrs: string[];
+  apiAllowedCidrs: pulumi.Input<string>[];
   /** CIDRs allowed to SSH (to the bastion, or to the machines without one). */
-  adminCidrs: string[];
+  adminCidrs: pulumi.Input<string>[];
   /** API server port. */
   apiPort: number;
   /** Tags for a resource given its `Name` tag. */

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseCloudCidr, refuseWholeInternet } from "../cloud/cidr";
 import { controlPlaneSize, ec2BelowKubeadmMinimum } from "../cloud/kubeadmMinimum";
 import type { CloudSettings } from "../cloud/settings";
+import { checkNowOrWhenKnown, type LateCheck } from "../cloud/lateInputs";
 import { topologySettings, validateCloudCluster, validatePassThrough } from "../cloud/validate";
 import { cidrsOverlap, formatCidr, parseIpv4Cidr } from "../topology/cidr";
 import { optionalBoolean, requirePositiveInteger, validateZones } from "../topology/checks";
@@ -37,7 +38,7 @@ export interface AwsSettings extends CloudSettings {
   /** KMS key of the root volumes. */
   rootVolumeKmsKeyId?: pulumi.Input<string>;
   /** A user-given key pair; undefined means "generate one". The private key is wrapped as a secret. */
-  userKey?: { publicKey: string; privateKey: pulumi.Output<string> };
+  userKey?: { publicKey: pulumi.Input<string>; privateKey: pulumi.Output<string> };
   /** User tags. */
   tags: Record<string, string>;
   /** Scheduled snapshots to S3 (checked by `validateAwsBackup`); undefined without them. */
@@ -60,6 +61,7 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
   if (vpcCidr) checkVpcOverlap(vpcCidr, cluster);
 
   const topology = topologySettings(args);
+  const late: LateCheck[] = [];
   const plan = planTopology({ ...topology, zones: zones ?? Array.from({ length: zoneCount }, (_, i) => `zone-${i}`) });
   const scheme = oneOf<ApiLoadBalancerScheme>(args.apiLoadBalancerScheme, "apiLoadBalancerScheme", ["internal", "internet-facing"], "internal");
   const createBastion = optionalBoolean(args.createBastion, "createBastion", true);
@@ -78,8 +80,8 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
     vpcCidr,
     natGateways: oneOf<NatGatewayMode>(args.natGateways, "natGateways", ["perZone", "single"], "perZone"),
     apiLoadBalancerScheme: scheme,
-    apiAllowedCidrs: cidrList(args.apiAllowedCidrs ?? [], "apiAllowedCidrs", true),
-    adminCidrs: validateAdminCidrs(args.adminCidrs),
+    apiAllowedCidrs: checkNowOrWhenKnown(args.apiAllowedCidrs ?? [], (cidrs) => cidrList(cidrs, "apiAllowedCidrs", true), late),
+    adminCidrs: checkNowOrWhenKnown(args.adminCidrs, validateAdminCidrs, late),
     createBastion,
     bastionInstanceType: instanceType(args.bastionInstanceType, "bastionInstanceType", "t3.micro"),
     imageId: args.imageId,
@@ -88,11 +90,12 @@ export function validateAwsArgs(args: HaControlPlaneArgs): AwsSettings {
     etcdInstanceType: instanceType(args.etcdInstanceType, "etcdInstanceType", "t3.small"),
     rootVolumeSizeGiB: validateVolumeSize(args.rootVolumeSizeGiB ?? 50),
     rootVolumeKmsKeyId: args.rootVolumeKmsKeyId,
-    userKey: validateUserKey(args),
+    userKey: validateUserKey(args, late),
     replaceOnImageChange: optionalBoolean(args.replaceOnImageChange, "replaceOnImageChange", false),
     rollNodes: validateRollNodes(args.rollNodes ?? [], plan),
     tags: validateTags(args.tags ?? {}),
-    ...validatePassThrough(args),
+    ...validatePassThrough(args, late),
+    lateChecks: late,
   };
 }
 
@@ -216,15 +219,15 @@ function validateVolumeSize(value: unknown): number {
   return value;
 }
 
-/** `sshPublicKey` and `sshPrivateKey` come together; the private key becomes a secret. */
-function validateUserKey(args: HaControlPlaneArgs): AwsSettings["userKey"] {
+/** `sshPublicKey` and `sshPrivateKey` come together; the private key becomes a secret. An output public key is checked late. */
+function validateUserKey(args: HaControlPlaneArgs, late: LateCheck[]): AwsSettings["userKey"] {
   if ((args.sshPublicKey === undefined) !== (args.sshPrivateKey === undefined)) {
     const missing = args.sshPublicKey === undefined ? "sshPublicKey" : "sshPrivateKey";
     const given = missing === "sshPublicKey" ? "sshPrivateKey" : "sshPublicKey";
     throw new TopologyError(missing, `is required with ${given}. Give both halves of your key pair, or neither to generate one.`);
   }
   if (args.sshPublicKey === undefined || args.sshPrivateKey === undefined) return undefined;
-  const publicKey = matching(args.sshPublicKey, "sshPublicKey", PUBLIC_KEY, "one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa)");
+  const publicKey = checkNowOrWhenKnown(args.sshPublicKey, (key) => matching(key, "sshPublicKey", PUBLIC_KEY, "one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa)"), late);
   return { publicKey, privateKey: pulumi.secret(args.sshPrivateKey) };
 }
 

@@ -39,14 +39,18 @@ export interface CloudControlPlaneArgs {
   /**
    * CIDRs allowed to reach the Kubernetes API (TCP 6443) through the load balancer, besides the control planes
    * themselves (and, on Google Cloud, the Cloud NAT address and Google's health checkers). `"0.0.0.0/0"` is
-   * accepted here only: the API is the one port that may be public. Add your workers' ranges here. @default []
+   * accepted here only: the API is the one port that may be public. Add your workers' ranges here. Entries may be
+   * outputs (e.g. of a `StackReference`): they are then checked once they resolve, before any machine exists.
+   * @default []
    */
-  apiAllowedCidrs?: string[];
+  apiAllowedCidrs?: pulumi.Input<string>[];
   /**
    * CIDRs allowed to SSH to the bastion (or, without a bastion, to the machines). The program itself connects
    * from here, so it must include the address Pulumi runs from (e.g. `"203.0.113.7/32"`). `/0` is refused.
+   * Entries may be outputs (e.g. of a `StackReference`): they are then checked once they resolve, before any
+   * machine exists.
    */
-  adminCidrs: string[];
+  adminCidrs: pulumi.Input<string>[];
   /** Create a small bastion machine with a public address and reach the private machines through it. @default true */
   createBastion?: boolean;
 
@@ -54,10 +58,11 @@ export interface CloudControlPlaneArgs {
   /** SSH login user of the image (on Google Cloud the guest agent creates it from the `ssh-keys` metadata). @default "ubuntu" */
   sshUser?: string;
   /**
-   * OpenSSH public key line of your own key pair; give `sshPrivateKey` with it.
+   * OpenSSH public key line of your own key pair; give `sshPrivateKey` with it. May be an output (checked once
+   * it resolves, before any machine exists).
    * @default a generated ED25519 key pair (private key kept as a Pulumi secret)
    */
-  sshPublicKey?: string;
+  sshPublicKey?: pulumi.Input<string>;
   /** Private key (PEM or OpenSSH) matching `sshPublicKey`; stored as a secret. @default the generated key */
   sshPrivateKey?: pulumi.Input<string>;
   /**
@@ -82,7 +87,10 @@ export interface CloudControlPlaneArgs {
   serviceSubnet?: string;
   /** CNI manifest applied after `kubeadm init`; `""` skips it. @default Calico v3.31.6 (its manifests/calico.yaml) */
   cniManifestUrl?: string;
-  /** Extra subject alternative names for the API server certificate (e.g. a DNS name of the load balancer). @default [] */
+  /**
+   * Extra subject alternative names (DNS names or IP addresses) for the API server certificate (e.g. a DNS name
+   * of the load balancer). Entries may be outputs: they are then checked once they resolve. @default []
+   */
   extraCertSans?: pulumi.Input<string>[];
   /** How long each quorum gate keeps retrying before it fails, in seconds. @default 600 */
   gateTimeoutSeconds?: number;

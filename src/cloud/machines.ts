@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { QuorumReport } from "../cluster/quorumReport";
 import type { ClusterHost } from "../cluster/types";
 import type { PlannedNode, TopologyPlan } from "../topology/types";
 
@@ -8,6 +9,8 @@ export interface CloudMachine {
   node: PlannedNode;
   /** Its private IP address. */
   address: pulumi.Output<string>;
+  /** The zone the cloud reports the machine in (the plan put it in `node.zone`). */
+  zone: pulumi.Output<string>;
   /** The machine resource (commands on it are deleted with it). */
   machine: pulumi.Resource;
 }
@@ -18,7 +21,7 @@ export interface CloudClusterNode {
   name: string;
   /** `control-plane` or `etcd`. */
   role: string;
-  /** Zone (availability zone on AWS). */
+  /** Zone (availability zone on AWS) the cloud reports the machine in. */
   zone: string;
   /** Private IP address. */
   address: string;
@@ -52,11 +55,34 @@ export function sshHosts(machines: CloudMachine[], access: SshAccess): ClusterHo
   }));
 }
 
-/** The `nodes` output: every machine with its role, zone and private address, in plan order. */
-export function clusterNodes(machines: CloudMachine[]): pulumi.Output<CloudClusterNode[]> {
-  return pulumi.all(machines.map(({ address }) => address)).apply((addresses) =>
-    machines.map(({ node }, i) => ({ name: node.name, role: node.role, zone: node.zone, address: addresses[i] })),
+/**
+ * The zone each machine is really in, by node name, as the cloud reports it. A machine outside its planned zone
+ * is reported with `pulumi.log.error` against `parent`, naming it (the update fails): the plan's fault tolerance
+ * would not hold.
+ */
+export function machineZones(machines: CloudMachine[], parent: pulumi.Resource): pulumi.Output<Record<string, string>> {
+  return pulumi.all(machines.map(({ zone }) => zone)).apply((zones) => {
+    const byName: Record<string, string> = {};
+    machines.forEach(({ node }, i) => {
+      byName[node.name] = zones[i];
+      if (zones[i] !== node.zone) {
+        void pulumi.log.error(`${node.name}: the cloud reports the machine in zone ${zones[i]}, but the plan counts it in ${node.zone}: the quorum report's fault tolerance does not hold. Give subnets (or zones) that match, then replace the machine with rollNodes: ["${node.name}"].`, parent);
+      }
+    });
+    return byName;
+  });
+}
+
+/** The `nodes` output: every machine with its role, the zone it is really in and its private address, in plan order. */
+export function clusterNodes(machines: CloudMachine[], zones: pulumi.Output<Record<string, string>>): pulumi.Output<CloudClusterNode[]> {
+  return pulumi.all([pulumi.all(machines.map(({ address }) => address)), zones]).apply(([addresses, byName]) =>
+    machines.map(({ node }, i) => ({ name: node.name, role: node.role, zone: byName[node.name], address: addresses[i] })),
   );
+}
+
+/** The `quorum` output with the zone each machine is really in (`machineZones`). */
+export function quorumWithZones(quorum: pulumi.Output<QuorumReport>, zones: pulumi.Output<Record<string, string>>): pulumi.Output<QuorumReport> {
+  return pulumi.all([quorum, zones]).apply(([report, machineZones]) => ({ ...report, machineZones }));
 }
 
 /** Node names per zone, in zone order (zones without a node are left out). Known in preview. */

@@ -2,6 +2,7 @@ import type { CertificateRenewalArgs } from "../cluster/certificateRenewal";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterSettings, EtcdTopology, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerScheme } from "./args";
+import type { LateCheck } from "./lateInputs";
 
 /** The validated `CloudControlPlaneArgs` with defaults filled; each cloud's settings extend it. */
 export interface CloudSettings {
@@ -23,10 +24,10 @@ export interface CloudSettings {
   tolerateZoneFailure: boolean;
   /** Scheme of the API load balancer. */
   apiLoadBalancerScheme: ApiLoadBalancerScheme;
-  /** CIDRs allowed to the API on the load balancer. */
-  apiAllowedCidrs: string[];
-  /** CIDRs allowed to SSH (to the bastion, or to the machines without one). */
-  adminCidrs: string[];
+  /** CIDRs allowed to the API on the load balancer (outputs checked by `lateChecks`). */
+  apiAllowedCidrs: pulumi.Input<string>[];
+  /** CIDRs allowed to SSH (to the bastion, or to the machines without one; outputs checked by `lateChecks`). */
+  adminCidrs: pulumi.Input<string>[];
   /** Whether a bastion is created. */
   createBastion: boolean;
   /** Image given by the user; undefined means the cloud's Ubuntu LTS default. */
@@ -39,7 +40,7 @@ export interface CloudSettings {
   rollNodes: string[];
   /** CNI manifest URL (undefined: the bootstrap's default). */
   cniManifestUrl?: string;
-  /** Extra API server certificate names. */
+  /** Extra API server certificate names (outputs checked by `lateChecks`). */
   extraCertSans: pulumi.Input<string>[];
   /** Quorum gate timeout (undefined: the bootstrap's default). */
   gateTimeoutSeconds?: number;
@@ -53,4 +54,6 @@ export interface CloudSettings {
   certificateValidityPeriod?: string;
   /** Renewal by `pulumi up` (undefined: none). */
   certificateRenewal?: CertificateRenewalArgs;
+  /** Checks of arguments given as outputs, run once they resolve and before any child is created. */
+  lateChecks: LateCheck[];
 }

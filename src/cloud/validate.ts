@@ -1,4 +1,4 @@
-import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
+import { optionalBoolean, requirePositiveInteger, validateCertSans } from "../topology/checks";
 import { validateClusterSettings } from "../topology/cluster";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
@@ -7,6 +7,7 @@ import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../clust
 import type { ClusterSettings } from "../topology/types";
 import type { CloudControlPlaneArgs } from "./args";
 import type { CloudSettings } from "./settings";
+import { checkNowOrWhenKnown, type LateCheck } from "./lateInputs";
 
 /** Cluster name, Kubernetes version, pod and service subnets: checked the same way on every cloud. */
 export function validateCloudCluster(args: CloudControlPlaneArgs): ClusterSettings {
@@ -39,13 +40,14 @@ export type PassThroughSettings = Pick<
 
 /**
  * Checks the arguments passed through to the cloud-neutral bootstrap, so that a bad one throws before any
- * child instead of failing inside the bootstrap once the machines exist.
+ * child instead of failing inside the bootstrap once the machines exist; `extraCertSans` given as outputs is
+ * checked by a recorded late check.
  */
-export function validatePassThrough(args: CloudControlPlaneArgs): PassThroughSettings {
+export function validatePassThrough(args: CloudControlPlaneArgs, late: LateCheck[]): PassThroughSettings {
   checkCertificateSettings(args);
   return {
     cniManifestUrl: validateManifestUrl(args.cniManifestUrl),
-    extraCertSans: validateList(args.extraCertSans ?? [], "extraCertSans"),
+    extraCertSans: checkNowOrWhenKnown(args.extraCertSans ?? [], (sans) => validateCertSans(sans), late),
     gateTimeoutSeconds: optionalPositive(args.gateTimeoutSeconds, "gateTimeoutSeconds", 600),
     hostReadyTimeoutMinutes: optionalPositive(args.hostReadyTimeoutMinutes, "hostReadyTimeoutMinutes", 20),
     workerJoinTokenTtlHours: validateWorkerJoinTokenTtl(args.workerJoinTokenTtlHours),
@@ -68,12 +70,6 @@ function validateManifestUrl(value: unknown): string | undefined {
   if (typeof value !== "string" || !/^https?:\/\/\S+$/.test(value)) {
     throw new TopologyError("cniManifestUrl", `${describeValue(value)} is not an http(s) URL. Give a manifest URL, or "" to skip the CNI.`);
   }
-  return value;
-}
-
-/** A list (entries checked later, they may be outputs). */
-function validateList<T>(value: T[], field: string): T[] {
-  if (!Array.isArray(value)) throw new TopologyError(field, `${describeValue(value)} is not a list.`);
   return value;
 }
 

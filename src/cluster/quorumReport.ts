@@ -74,4 +74,6 @@ export interface QuorumReport {
   plan: QuorumPlan;
   /** The final gate's observation (absent in preview, where nothing has run yet). */
   observed?: GateObservation;
+  /** On the cloud components: the zone each machine is really in, by node name, as the cloud reports it. */
+  machineZones?: Record<string, string>;
 }

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { parseCloudCidr, refuseWholeInternet } from "../cloud/cidr";
 import { describeValue } from "../topology/describe";
 import { TopologyError } from "../topology/errors";
@@ -79,13 +80,13 @@ export function loginName(value: unknown, field: string, fallback: string): stri
   return value;
 }
 
-/** `sshPublicKey` and `sshPrivateKey` come together or not at all; the public key is one OpenSSH line. */
+/** `sshPublicKey` and `sshPrivateKey` come together or not at all; the public key is one OpenSSH line (an output is checked once it resolves). */
 export function checkSshKeyPair(publicKey: unknown, privateKey: unknown): void {
   if ((publicKey === undefined) !== (privateKey === undefined)) {
     const [given, missing] = publicKey === undefined ? ["sshPrivateKey", "sshPublicKey"] : ["sshPublicKey", "sshPrivateKey"];
     throw new TopologyError(missing, `is missing while ${given} is given. Give both keys of the pair, or neither to generate one.`);
   }
-  if (publicKey !== undefined && (typeof publicKey !== "string" || !PUBLIC_KEY.test(publicKey.trim()))) {
+  if (publicKey !== undefined && !pulumi.Output.isInstance(publicKey) && !(publicKey instanceof Promise) && (typeof publicKey !== "string" || !PUBLIC_KEY.test(publicKey.trim()))) {
     throw new TopologyError("sshPublicKey", `${describeValue(publicKey)} is not one OpenSSH public key line. Use e.g. "ssh-ed25519 AAAA... you@host".`);
   }
 }

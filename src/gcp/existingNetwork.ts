@@ -1,7 +1,9 @@
 import * as compute from "@pulumi/gcp/compute";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkProblem } from "../cloud/networkProblem";
+import { resolvedForCheck } from "../cloud/lateInputs";
 import { cidrsOverlap, parseIpv4Cidr } from "../topology/cidr";
+import { describeValue } from "../topology/describe";
 
 /** What Compute Engine says of the given subnetwork (self links or names). */
 export interface SubnetworkFacts {
@@ -40,16 +42,23 @@ export function existingSubnetworkProblem(
 
 /**
  * Looks the given subnetwork up (an invoke, which runs in the preview) and throws an `Error` starting with the field
- * at fault when {@link existingSubnetworkProblem} finds one, before any child exists. Checked only when `network`
- * and `subnetwork` are plain strings (an output may be unknown in a preview).
+ * at fault when {@link existingSubnetworkProblem} finds one, before any child exists. `network` and `subnetwork`
+ * given as outputs are looked up once they resolve: in an update before any child is created; in a preview only
+ * when both are plain strings (an output may stay unknown there), else at `pulumi up`.
  */
 export async function checkGivenSubnetwork(
   given: { network?: pulumi.Input<string>; subnetwork?: pulumi.Input<string>; region: string },
   ranges: { podSubnet: string; serviceSubnet: string },
   parent: pulumi.Resource,
 ): Promise<void> {
-  const { network, subnetwork, region } = given;
-  if (typeof network !== "string" || typeof subnetwork !== "string") return;
+  const { region } = given;
+  if (given.network === undefined || given.subnetwork === undefined) return;
+  const resolved = await resolvedForCheck([given.network, given.subnetwork]);
+  if (resolved === undefined) return;
+  const [network, subnetwork] = resolved;
+  for (const [field, value] of [["network", network], ["subnetwork", subnetwork]] as const) {
+    if (typeof value !== "string" || value === "") throw new Error(`${field}: resolved to ${describeValue(value)}, not a name or self link. Check the output you pass (e.g. the StackReference output's name).`);
+  }
   const byLink = subnetwork.startsWith("https://") || subnetwork.startsWith("projects/");
   const facts = await compute.getSubnetwork(byLink ? { selfLink: subnetwork } : { name: subnetwork, region }, { parent });
   const problem = existingSubnetworkProblem({ region: facts.region, network: facts.network, ipCidrRange: facts.ipCidrRange }, { network, subnetwork, region }, ranges);

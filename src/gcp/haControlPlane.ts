@@ -3,7 +3,7 @@ import { validated } from "../cluster/argumentError";
 import { bootstrapCluster } from "../cloud/bootstrap";
 import { workerJoinOutputsOf } from "../cluster/workerJoin";
 import { CloudHaControlPlane, type BuiltCloudCluster } from "../cloud/haControlPlane";
-import { clusterNodes, sshHosts, type CloudClusterNode } from "../cloud/machines";
+import { clusterNodes, machineZones, quorumWithZones, sshHosts, type CloudClusterNode } from "../cloud/machines";
 import type { TopologyPlan } from "../topology/types";
 import type { HaControlPlaneArgs } from "./args";
 import { createBastion } from "./bastion";
@@ -17,6 +17,7 @@ import { planOverRegionZones, validateGcpArgs, type GcpSettings } from "./settin
 import { sshKeyPair } from "./sshKey";
 import { regionZones } from "./zones";
 import { checkGivenSubnetwork } from "./existingNetwork";
+import { runLateChecks } from "../cloud/lateInputs";
 import { cloudBackupReport } from "../cloud/etcdBackup";
 import { STORAGE_SCOPE } from "./backupAccess";
 import { gcpSnapshotUpload } from "./etcdBackup";
@@ -82,8 +83,12 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
     });
   }
 
-  /** The plan over the given zones, or over the region's zones read now; logs the plan's warnings. */
+  /**
+   * Checks the arguments given as outputs once they resolve and the given subnetwork, then plans over the given
+   * zones or the region's zones read now; logs the plan's warnings.
+   */
   protected async planZones(settings: GcpSettings): Promise<TopologyPlan> {
+    await runLateChecks(settings.lateChecks);
     await checkGivenSubnetwork(settings, settings.cluster, this);
     const plan = settings.zones ? settings.plan : planOverRegionZones(settings, await regionZones(settings.region, this));
     for (const warning of plan.warnings) void pulumi.log.warn(warning, this);
@@ -138,14 +143,15 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
       etcdBackup: upload?.backup,
     });
     const controlPlane = bootstrapped.controlPlane;
+    const actualZones = machineZones(machines, this);
     addJoinedBackends(name, controlPlanes, lb, [controlPlane.ready], this);
 
     return {
       kubeconfig: controlPlane.kubeconfig,
       apiServerEndpoint: controlPlane.apiServerEndpoint,
-      nodes: clusterNodes(machines),
+      nodes: clusterNodes(machines, actualZones),
       etcdEndpoints: controlPlane.etcdEndpoints,
-      quorum: controlPlane.quorum,
+      quorum: quorumWithZones(controlPlane.quorum, actualZones),
       plan: pulumi.output(plan),
       ...workerJoinOutputsOf(controlPlane),
       network: net.network,

@@ -91,6 +91,6 @@ export function createMachines(name: string, settings: GcpSettings, nodes: Plann
         ...(rolled ? { replaceOnChanges: [`metadata["${USER_DATA_KEY}"]`] } : { ignoreChanges: HELD_PROPERTIES }),
       },
     );
-    return { node, instance, machine: instance, address: address.address };
+    return { node, instance, machine: instance, address: address.address, zone: instance.zone };
   });
 }

@@ -1,6 +1,7 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { parseCloudCidr } from "../cloud/cidr";
 import { controlPlaneSize, gceBelowKubeadmMinimum } from "../cloud/kubeadmMinimum";
+import { checkNowOrWhenKnown, type LateCheck } from "../cloud/lateInputs";
 import type { CloudSettings } from "../cloud/settings";
 import { topologySettings, validateCloudCluster, validatePassThrough, type TopologySettings } from "../cloud/validate";
 import { optionalBoolean, requirePositiveInteger } from "../topology/checks";
@@ -56,8 +57,8 @@ export interface GcpSettings extends CloudSettings {
   etcdMachineType: string;
   /** Boot disk size in GiB. */
   bootDiskSizeGiB: number;
-  /** The user's public key, or undefined to generate a pair. */
-  sshPublicKey?: string;
+  /** The user's public key (trimmed), or undefined to generate a pair. */
+  sshPublicKey?: pulumi.Input<string>;
   /** The user's private key (secret), or undefined to generate a pair. */
   sshPrivateKey?: pulumi.Input<string>;
   /** Extra labels. */
@@ -91,7 +92,13 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
 
   const replaceOnImageChange = optionalBoolean(args.replaceOnImageChange, "replaceOnImageChange", false);
   const createBastion = optionalBoolean(args.createBastion, "createBastion", true);
+  const late: LateCheck[] = [];
   checkSshKeyPair(args.sshPublicKey, args.sshPrivateKey);
+  // An output key is checked once it resolves (the pair's presence is checked above).
+  const sshPublicKey = checkNowOrWhenKnown(args.sshPublicKey, (key) => {
+    checkSshKeyPair(key, args.sshPrivateKey);
+    return typeof key === "string" ? key.trim() : undefined;
+  }, late);
 
   return {
     cluster,
@@ -104,8 +111,8 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     subnetwork: args.subnetwork,
     subnetCidr,
     apiLoadBalancerScheme: checkScheme(args.apiLoadBalancerScheme),
-    apiAllowedCidrs: cidrList(args.apiAllowedCidrs, "apiAllowedCidrs", [], true),
-    adminCidrs: checkAdminCidrs(args.adminCidrs),
+    apiAllowedCidrs: checkNowOrWhenKnown(args.apiAllowedCidrs ?? [], (cidrs) => cidrList(cidrs, "apiAllowedCidrs", [], true), late),
+    adminCidrs: checkNowOrWhenKnown(args.adminCidrs, checkAdminCidrs, late),
     createBastion,
     bastionMachineType: machineType(args.bastionMachineType, "bastionMachineType", GCP_DEFAULTS.bastionMachineType),
     imageId: args.imageId,
@@ -118,12 +125,13 @@ export function validateGcpArgs(args: HaControlPlaneArgs, configRegion: string |
     ),
     etcdMachineType: machineType(args.etcdMachineType, "etcdMachineType", GCP_DEFAULTS.etcdMachineType),
     bootDiskSizeGiB: integerInRange(args.bootDiskSizeGiB, "bootDiskSizeGiB", 20, 65536, GCP_DEFAULTS.bootDiskSizeGiB),
-    sshPublicKey: args.sshPublicKey?.trim(),
+    sshPublicKey: typeof sshPublicKey === "string" || sshPublicKey === undefined ? sshPublicKey : pulumi.output(sshPublicKey).apply((key) => key.trim()),
     sshPrivateKey: args.sshPrivateKey,
     replaceOnImageChange,
     rollNodes: checkRollNodes(args.rollNodes, plan),
     labels: labelMap(args.labels),
-    ...validatePassThrough(args),
+    ...validatePassThrough(args, late),
+    lateChecks: late,
   };
 }
 

@@ -87,7 +87,7 @@ export interface HostsControlPlaneArgs {
   apiServerPort?: number;
   /** CNI manifest applied after `kubeadm init`; `""` skips it. @default Calico v3.31.6 (DEFAULT_CALICO_VERSION) */
   cniManifestUrl?: string;
-  /** Extra subject alternative names for the API server certificate. @default [] */
+  /** Extra subject alternative names (DNS names or IP addresses) for the API server certificate. @default [] */
   extraCertSans?: string[];
   /** How long each quorum gate keeps retrying before it fails, in seconds. @default 600 */
   gateTimeoutSeconds?: number;

@@ -6,7 +6,7 @@ import { requireCertificateSettings } from "../cluster/validateCertificates";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
 import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../cluster/workerJoinArgs";
 import { cidrsOverlap, parseIpv4Cidr, validatePlacement } from "../topology";
-import { validateZones } from "../topology/checks";
+import { validateCertSans, validateZones } from "../topology/checks";
 import type { ClusterSettings, EtcdTopology, PlannedNode, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerArgs, BastionSpec, HostSpec, HostsControlPlaneArgs } from "./args";
 
@@ -178,6 +178,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   });
   checkClusterAddresses(context, lists, settings, args.virtualIp);
   if (args.bastion !== undefined) checkBastion(context, args.bastion);
+  validated(context, () => validateCertSans(args.extraCertSans ?? []));
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireArgument(args.gateTimeoutSeconds === undefined || isPositiveInteger(args.gateTimeoutSeconds), context, "gateTimeoutSeconds", `${JSON.stringify(args.gateTimeoutSeconds)} is not a positive whole number of seconds.`);
   requireArgument(args.hostReadyTimeoutMinutes === undefined || isPositiveInteger(args.hostReadyTimeoutMinutes), context, "hostReadyTimeoutMinutes", `${JSON.stringify(args.hostReadyTimeoutMinutes)} is not a positive whole number of minutes.`);

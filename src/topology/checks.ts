@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { describeValue } from "./describe";
 import { TopologyError } from "./errors";
 
@@ -51,4 +52,18 @@ export function validateZones(zones: unknown, field = "zones"): string[] {
     seen.set(zone, index);
   });
   return zones as string[];
+}
+
+/** A DNS name (letters, digits, `-` and `.`, optionally starting with `*.`), at most 253 characters. */
+const DNS_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Throws unless `value` is a list of DNS names or IP addresses, as a certificate's subject alternative names. */
+export function validateCertSans(value: unknown, field = "extraCertSans"): string[] {
+  if (!Array.isArray(value)) throw new TopologyError(field, `${describeValue(value)} is not a list.`);
+  value.forEach((san: unknown, index) => {
+    if (typeof san !== "string" || (isIP(san) === 0 && (san.length > 253 || !DNS_NAME.test(san)))) {
+      throw new TopologyError(field, `entry ${index} (${typeof san === "string" ? JSON.stringify(san) : describeValue(san)}) is not a DNS name or IP address. Give e.g. "api.example.com" or "203.0.113.10", without scheme or port.`);
+    }
+  });
+  return value as string[];
 }

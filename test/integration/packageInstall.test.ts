@@ -1,7 +1,9 @@
 /**
  * The package as a platform team gets it: `npm pack`ed from the repository, installed from the tarball into a
  * fresh consumer project, and a stack using every entry type-checked under the three module resolutions
- * TypeScript users have (commonjs with node10 resolution, node16, bundler); its policy-pack directory serves the pack.
+ * TypeScript users have (commonjs with node10 resolution, node16, bundler), including a company stack that passes
+ * other stacks' outputs (`StackReference.requireOutput`) as the network, admin ranges and SSH key; its policy-pack
+ * directory serves the pack.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,6 +38,31 @@ export const mocks: pulumi.runtime.Mocks = k8sHaMocks({ cloud: "aws" });
 export const isArgumentError = (error: unknown): boolean => error instanceof ArgumentError;
 export const plan = planTopology;
 export const policies: string[] = k8sHaPolicies.map((policy) => policy.name);
+
+// A company stack: the network, the admin ranges and the SSH key come from other stacks' outputs.
+const net = new pulumi.StackReference("org/net/prod");
+const subnet = (list: string, i: number): pulumi.Output<string> => net.requireOutput(list).apply((ids: string[]) => ids[i]);
+export const awsFromStacks = new AwsControlPlane("shared", {
+  clusterName: "shared",
+  zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+  vpcId: net.requireOutput("vpcId"),
+  privateSubnetIds: [0, 1, 2].map((i) => subnet("privateSubnetIds", i)),
+  publicSubnetIds: [0, 1, 2].map((i) => subnet("publicSubnetIds", i)),
+  adminCidrs: [net.requireOutput("adminCidr"), "203.0.113.7/32"],
+  apiAllowedCidrs: [net.getOutput("workerCidr")],
+  sshPublicKey: net.requireOutput("sshPublicKey"),
+  sshPrivateKey: net.requireOutput("sshPrivateKey"),
+  extraCertSans: [net.requireOutput("apiDnsName")],
+}).nodes;
+export const gcpFromStacks = new GcpControlPlane("shared", {
+  clusterName: "shared",
+  region: "europe-west1",
+  network: net.requireOutput("network"),
+  subnetwork: net.requireOutput("subnetwork"),
+  adminCidrs: [net.requireOutput("adminCidr")],
+  sshPublicKey: net.requireOutput("sshPublicKey"),
+  sshPrivateKey: net.requireOutput("sshPrivateKey"),
+}).quorum;
 `;
 
 /** compilerOptions per module resolution a consumer may use. */

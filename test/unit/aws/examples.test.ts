@@ -10,7 +10,7 @@ describe.each([
     const recorder = await installAwsMocks(preview);
     const { stack } = await import(modulePath);
     const outputs = stack(CONFIG);
-    expect(Object.keys(outputs).sort()).toEqual(["apiServerEndpoint", "bastionPublicIp", "kubeconfig", "nodesByZone", "quorum"]);
+    expect(Object.keys(outputs).sort()).toEqual(["apiServerEndpoint", "bastionPublicIp", "caCertHash", "kubeconfig", "nodesByZone", "quorum", "workerJoinCommand"]);
     await settle(recorder);
     const instances = ofType(recorder, "aws:ec2/instance:Instance").filter((i) => i.name !== "ex-bastion");
     expect(instances).toHaveLength(machines);
@@ -22,6 +22,9 @@ describe.each([
       const quorum = await outputValue<{ etcdTopology: string; plan: { zoneFailuresTolerated: number } }>(outputs.quorum);
       expect(quorum.etcdTopology).toBe(topology);
       expect(quorum.plan.zoneFailuresTolerated).toBe(1);
+      expect(await outputValue(outputs.caCertHash)).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(await isSecret(outputs.workerJoinCommand)).toBe(true);
+      expect(await outputValue(outputs.workerJoinCommand)).toMatch(/^kubeadm join .*\.elb\.us-east-1\.amazonaws\.com:6443 --token \S+ --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}$/);
     }
   });
 });

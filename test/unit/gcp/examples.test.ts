@@ -24,6 +24,8 @@ describe.each([
     expect(quorum.plan).toMatchObject({ voters: 3, zoneFailuresTolerated: 1 });
     expect(quorum.observed?.ok).toBe(true);
     expect(Object.keys(await outputValue(outputs.nodesByZone))).toEqual(["us-central1-a", "us-central1-b", "us-central1-c"]);
+    expect(await isSecret(outputs.workerJoinCommand)).toBe(true);
+    expect(await outputValue(outputs.workerJoinCommand)).toMatch(new RegExp(`^kubeadm join 34\\.120\\.\\d+\\.\\d+:6443 --token \\S+ --discovery-token-ca-cert-hash ${await outputValue(outputs.caCertHash)}$`));
     await settle(rec);
     expect(ofType(rec, T.instance).filter((r) => !r.name.endsWith("-bastion"))).toHaveLength(machines);
     expect(ofType(rec, T.forwardingRule)[0].inputs.loadBalancingScheme).toBe("EXTERNAL");

@@ -26,5 +26,7 @@ test("examples/own-hosts runs under mocks: VIP endpoint, nodes by rack, secret k
   expect(await outputValue(outputs.planWarnings)).toEqual([]);
   expect(await (outputs.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
   expect(await outputValue(outputs.quorum)).toMatchObject({ plan: { voters: 3, zoneFailuresTolerated: 1 }, observed: { ok: true } });
+  expect(await (outputs.workerJoinCommand as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+  expect(await outputValue(outputs.workerJoinCommand)).toBe(`kubeadm join 192.168.10.100:6443 --token ${await outputValue(outputs.workerJoinCommand.apply((c) => c.split(" ")[4]))} --discovery-token-ca-cert-hash ${await outputValue(outputs.caCertHash)}`);
   expect(unwrapSecret(named(registrations, "lab-lb-lb-1-haproxy").inputs.connection).proxy).toMatchObject({ host: "203.0.113.9", user: "jump", privateKey: "EXAMPLE-KEY" });
 });

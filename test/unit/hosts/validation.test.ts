@@ -22,6 +22,7 @@ const cases: [string, Partial<HostsControlPlaneArgs>, string, string][] = [
   ["all in one rack", { controlPlaneHosts: cp.map((h) => ({ ...h, failureDomain: "rack-a" })), failureDomains: ["rack-a", "rack-b"] }, "controlPlaneHosts", "tolerateZoneFailure: false"],
   ["duplicate host name", { controlPlaneHosts: withCp(2, { name: "cp-0" }) }, "controlPlaneHosts[2].name", '"cp-0" is used twice. Give every host its own name.'],
   ["name not a DNS label", { controlPlaneHosts: withCp(1, { name: "CP_1" }) }, "controlPlaneHosts[1].name", '"CP_1" is not a DNS label'],
+  ["certificate name with a port", { extraCertSans: ["api.example.com", "10.0.0.1:6443"] }, "extraCertSans", 'entry 1 ("10.0.0.1:6443") is not a DNS name or IP address.'],
   ["address with a scheme", { controlPlaneHosts: withCp(0, { address: "ssh://192.168.1.10" }) }, "controlPlaneHosts[0].address", '"ssh://192.168.1.10" is not an IP address or DNS name.'],
   ["empty user", { controlPlaneHosts: withCp(0, { user: "" }) }, "controlPlaneHosts[0].user", '"" is not a user name.'],
   ["missing private key", { controlPlaneHosts: withCp(1, { privateKey: "" }) }, "controlPlaneHosts[1].privateKey", "is missing."],

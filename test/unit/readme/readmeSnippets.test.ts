@@ -26,6 +26,7 @@ function readmeProjects(): VirtualFile[] {
     file("aws", "worker.ts", snippet("worker-join")),
     file("gcp", "index.ts", snippet("stack-gcp")),
     file("hosts", "index.ts", snippet("stack-hosts")),
+    file("shared", "index.ts", snippet("stack-from-stacks")),
   ];
 }
 
@@ -36,10 +37,10 @@ beforeAll(() => {
 
 describe("README snippets", () => {
   test("the README marks a stack per cloud, the test of a stack and the worker join, and every marked snippet is checked", () => {
-    expect([...snippets.keys()].sort()).toEqual(["stack-aws", "stack-gcp", "stack-hosts", "test-aws", "worker-join"]);
+    expect([...snippets.keys()].sort()).toEqual(["stack-aws", "stack-from-stacks", "stack-gcp", "stack-hosts", "test-aws", "worker-join"]);
     expect(new Set(readmeProjects().map((f) => f.snippet.name)).size).toBe(snippets.size);
     // A first stack in about 15 lines per cloud.
-    for (const name of ["stack-aws", "stack-gcp", "stack-hosts"]) {
+    for (const name of ["stack-aws", "stack-gcp", "stack-hosts", "stack-from-stacks"]) {
       expect(snippet(name).code.trim().split("\n").length).toBeLessThanOrEqual(17);
     }
     expect(snippet("test-aws").code).toContain('await import("./index")');

@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A check of an argument given as an output (of another resource, or of another stack through a
+ * `StackReference`): it runs once the value resolves, before any child is created.
+ */
+export interface LateCheck {
+  /** The argument's values: the list's entries, or the value itself. */
+  inputs: pulumi.Input<unknown>[];
+  /** Throws a `TopologyError` naming the field when the resolved values are wrong. */
+  check: (values: unknown[]) => void;
+}
+
+/** Whether a value is known now: neither an output nor a promise. */
+const isPlain = (value: unknown): boolean => !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+
+/**
+ * Checks `value` now when it (and, for a list, every entry) is a plain value, returning what `check` returns:
+ * the preview then refuses it exactly as for any plain argument. Otherwise the check is recorded in `late` (see
+ * {@link runLateChecks}) and `value` is returned as given.
+ */
+export function checkNowOrWhenKnown<T, R>(value: T, check: (resolved: unknown) => R, late: LateCheck[]): R | T {
+  const entries = Array.isArray(value) ? value : [value];
+  if (entries.every(isPlain)) return check(value);
+  late.push({ inputs: entries, check: (values) => check(Array.isArray(value) ? values : values[0]) });
+  return value;
+}
+
+/**
+ * The values of `inputs` once they resolve, for a check before any child is created. Plain values come back at
+ * once. In an update every output resolves, so this waits for them. In a preview an output of a resource not yet
+ * created stays unknown and never resolves: then it returns undefined and the check runs at `pulumi up`.
+ */
+export async function resolvedForCheck<T>(inputs: pulumi.Input<T>[]): Promise<T[] | undefined> {
+  if (inputs.every(isPlain)) return inputs as T[];
+  if (pulumi.runtime.isDryRun()) return undefined;
+  return new Promise<T[]>((resolve) => {
+    pulumi.all(inputs).apply((values) => {
+      resolve(values as T[]);
+      return values;
+    });
+  });
+}
+
+/** Runs the recorded checks on the resolved values (in an update); throws the first problem naming its field. */
+export async function runLateChecks(late: LateCheck[]): Promise<void> {
+  for (const { inputs, check } of late) {
+    const values = await resolvedForCheck(inputs);
+    if (values !== undefined) check(values);
+  }
+}
