@@ -204,6 +204,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       quorum: quorumWithZones(controlPlane.quorum, actualZones),
       plan: pulumi.output(plan),
       ...workerJoinOutputsOf(controlPlane),
+      certificateExpiry: controlPlane.certificateExpiry,
       vpcId: pulumi.output(network.vpcId),
       privateSubnetIds: pulumi.output(network.privateSubnetIds),
       loadBalancerDnsName: api.loadBalancer.dnsName,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { CertificateExpiryReport } from "../cluster/certificateExpiry";
 import type { QuorumReport } from "../cluster/quorumReport";
 import type { CloudEtcdBackupReport } from "./backupArgs";
 import type { WorkerJoinOutputs } from "../cluster/workerJoin";
@@ -25,6 +26,8 @@ export interface BuiltCloudCluster extends WorkerJoinOutputs {
   sshPrivateKey: pulumi.Output<string>;
   /** The `etcdBackup` report (undefined without `etcdBackup`). */
   etcdBackup: pulumi.Output<CloudEtcdBackupReport | undefined>;
+  /** The certificate expiry report (undefined without `reportCertificateExpiry`). */
+  certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
 }
 
 /**
@@ -60,6 +63,11 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
    * found by the last `pulumi up`; undefined without `etcdBackup`.
    */
   readonly etcdBackup: pulumi.Output<CloudEtcdBackupReport | undefined>;
+  /**
+   * With `reportCertificateExpiry`, per control plane: the earliest kubeadm leaf certificate, the earliest CA and
+   * admin.conf's client certificate, each `{file, notAfter, daysLeft}` (a warning under 30 days); else undefined.
+   */
+  readonly certificateExpiry: pulumi.Output<Record<string, CertificateExpiryReport> | undefined>;
   /** PEM of the cluster CA certificate (public), for workers you attach yourself. */
   readonly caCertPem: pulumi.Output<string>;
   /** `sha256:<hex>` of the cluster CA's public key: `kubeadm join --discovery-token-ca-cert-hash`. */
@@ -91,6 +99,7 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
     this.bastionPublicIp = this.pick((b) => b.bastionPublicIp);
     this.sshPrivateKey = pulumi.secret(this.pick((b) => b.sshPrivateKey));
     this.etcdBackup = this.pick((b) => b.etcdBackup);
+    this.certificateExpiry = this.pick((b) => b.certificateExpiry);
     this.caCertPem = this.pick((b) => b.caCertPem);
     this.caCertHash = this.pick((b) => b.caCertHash);
     this.workerJoinToken = pulumi.secret(this.pick((b) => b.workerJoinToken));
@@ -115,6 +124,7 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
       bastionPublicIp: this.bastionPublicIp,
       sshPrivateKey: this.sshPrivateKey,
       etcdBackup: this.etcdBackup,
+      certificateExpiry: this.certificateExpiry,
       caCertPem: this.caCertPem,
       caCertHash: this.caCertHash,
       workerJoinToken: this.workerJoinToken,

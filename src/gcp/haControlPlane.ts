@@ -154,6 +154,7 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
       quorum: quorumWithZones(controlPlane.quorum, actualZones),
       plan: pulumi.output(plan),
       ...workerJoinOutputsOf(controlPlane),
+      certificateExpiry: controlPlane.certificateExpiry,
       network: net.network,
       subnetwork: net.subnetwork,
       loadBalancerAddress: lb.address,

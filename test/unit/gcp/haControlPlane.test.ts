@@ -245,10 +245,11 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
   });
 
   test("certificateValidityPeriod, certificateRenewal and reportCertificateExpiry reach the control plane's steps", async () => {
-    await build("certs", { certificateValidityPeriod: "4380h", certificateRenewal: { renewWithinDays: 14 }, reportCertificateExpiry: true });
+    const { cp } = await build("certs", { certificateValidityPeriod: "4380h", certificateRenewal: { renewWithinDays: 14 }, reportCertificateExpiry: true });
     const renewals = ["cp-0", "cp-1", "cp-2"].map((n) => String(named(rec, T.command, `certs-control-plane-${n}-certificate-renewal`).inputs.create));
     for (const text of renewals) expect(text).toContain("readonly RENEW_WITHIN_DAYS='\\''14'\\''");
     expect(named(rec, T.command, "certs-control-plane-cp-2-certificates")).toBeDefined();
+    expect(Object.keys((await outputValue(cp.certificateExpiry)) ?? {})).toEqual(["cp-0", "cp-1", "cp-2"]);
   });
 
   test("external load balancer: EXTERNAL backend service and forwarding rule on a reserved external address", async () => {
