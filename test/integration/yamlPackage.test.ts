@@ -78,7 +78,7 @@ test("`pulumi package add` generates the YAML SDK (the package declaration); YAM
     expect(readFileSync(path.join(project.dir, "sdks", "k8s-ha", "k8s-ha-0.1.0.yaml"), "utf8")).toBe("packageDeclarationVersion: 1\nname: k8s-ha\nversion: 0.1.0\n");
     // Link (which records the package under `packages:` of Pulumi.yaml) is not implemented by this YAML host;
     // the installed plugin is what the program's `k8s-ha:HostsControlPlane` resolves to.
-    expect({ code: added.code, linked: added.output.includes("linking package: method Link not implemented") }).toEqual({ code: 255, linked: true });
+    expect({ failed: added.code !== 0, linked: added.output.includes("linking package: method Link not implemented") }).toEqual({ failed: true, linked: true });
 });
 
 test("a YAML program missing a setting is refused at preview naming the key, the SSH key never shown", () => {
@@ -92,8 +92,19 @@ test("a YAML program missing a setting is refused at preview naming the key, the
     expect(missing.output).not.toContain("YAML-E2E-");
 });
 
-test("the real engine previews through the YAML program every resource HostsControlPlane registers in TypeScript, the SSH key masked", async () => {
+test("an argument the library refuses fails the YAML preview with the library's message, naming the component and the field", () => {
     project.writeConfig([`own-hosts-yaml:cp2Address: ${ADDRESSES[2]}`]);
+    expect(project.pulumi(["config", "set", "apiServerEndpoint", "https://10.219.1.9:6443"]).code).toBe(0);
+    const refused = project.pulumi(["preview"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain(
+        'HostsControlPlane cluster: apiServerEndpoint: "https://10.219.1.9:6443" is not a host name or IP address. Give it without scheme or port (the port is apiServerPort), e.g. "api.example.internal".',
+    );
+    expect(refused.output).not.toContain("YAML-E2E-");
+    expect(project.pulumi(["config", "set", "apiServerEndpoint", "10.219.1.9"]).code).toBe(0);
+});
+
+test("the real engine previews through the YAML program every resource HostsControlPlane registers in TypeScript, the SSH key masked", async () => {
     const preview = project.pulumi(["preview", "--json", "--show-secrets=false"]);
     expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
     expect(preview.output).not.toContain("YAML-E2E-");
