@@ -21,6 +21,7 @@ import { HaControlPlane as AwsControlPlane } from "pulumi-k8s-ha/aws";
 import { HaControlPlane as GcpControlPlane } from "pulumi-k8s-ha/gcp";
 import { HostsControlPlane } from "pulumi-k8s-ha/hosts";
 import { k8sHaMocks } from "pulumi-k8s-ha/testing";
+import { COMPONENT_PACKAGES } from "pulumi-k8s-ha/provider";
 
 const key = new pulumi.Config().requireSecret("sshPrivateKey");
 const host = (name: string, address: string, failureDomain: string) => ({ name, address, user: "ubuntu", privateKey: key, failureDomain });
@@ -34,6 +35,7 @@ export const hosts = new HostsControlPlane("lab", {
 export const mocks: pulumi.runtime.Mocks = k8sHaMocks({ cloud: "aws" });
 export const isArgumentError = (error: unknown): boolean => error instanceof ArgumentError;
 export const plan = planTopology;
+export const packages = Object.keys(COMPONENT_PACKAGES);
 `;
 
 /** compilerOptions per module resolution a consumer may use. */
@@ -63,12 +65,16 @@ afterAll(() => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-test("the tarball ships the entries, LICENSE and CHANGELOG, and not the repository's planner or root program", () => {
+test("the tarball ships the entries, the provider packages, LICENSE and CHANGELOG, and not the repository's planner or root program", () => {
     const files = spawnSync("tar", ["-tzf", tarball], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-    for (const expected of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/index.js", "package/dist/aws/index.d.ts", "package/dist/gcp/index.js", "package/dist/hosts/index.js", "package/dist/testing/index.js"]) {
+    for (const expected of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/index.js", "package/dist/aws/index.d.ts", "package/dist/gcp/index.js", "package/dist/hosts/index.js", "package/dist/testing/index.js", "package/dist/provider/index.js"]) {
         expect(files).toContain(expected);
     }
     expect(files.filter((file) => /^package\/dist\/(cli|program)\//.test(file))).toEqual([]);
+    // the Pulumi packages for other languages: each directory with its plugin manifest, entry and analyzer entry
+    for (const name of ["k8s-ha", "k8s-ha-cluster", "k8s-ha-aws", "k8s-ha-gcp"]) {
+        for (const file of ["PulumiPlugin.yaml", "package.json", "tsconfig.json", "index.js", "index.ts"]) expect(files).toContain(`package/provider/${name}/${file}`);
+    }
     expect(readFileSync(path.join(consumer, "node_modules", "pulumi-k8s-ha", "LICENSE"), "utf8")).toMatch(/Apache License\s+Version 2\.0/);
 });
 
