@@ -18,6 +18,16 @@ export interface ObservedMember {
   error?: string;
 }
 
+/** A control-plane node as the gate saw it in the API. */
+export interface ObservedNode {
+  /** Node name. */
+  name: string;
+  /** Whether its `Ready` condition was true. */
+  ready: boolean;
+  /** The kubelet version it reported (`v1.34.2`). */
+  kubeletVersion?: string;
+}
+
 /**
  * Who is active, by node name; everyone else is standby. `null`: nobody holds it. Observed for the operator, never
  * part of the gate's verdict.
@@ -57,7 +67,7 @@ export interface GateObservation {
   /** Body of `GET /readyz` through the load balancer, when the gate checked it. */
   apiServerReadyz?: string;
   /** Control-plane nodes and whether they were Ready, when the gate checked them. */
-  nodes?: { name: string; ready: boolean; kubeletVersion?: string }[];
+  nodes?: ObservedNode[];
   /** Who leads etcd and, on control-plane gates, kube-controller-manager and kube-scheduler (absent from older gates). */
   leaders?: ObservedLeaders;
   /** Why the gate failed or is degraded, one line per problem, naming the member. */

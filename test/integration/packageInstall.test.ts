@@ -24,6 +24,7 @@ import { HaControlPlane as GcpControlPlane } from "pulumi-k8s-ha/gcp";
 import { HostsControlPlane } from "pulumi-k8s-ha/hosts";
 import { k8sHaMocks } from "pulumi-k8s-ha/testing";
 import { k8sHaPolicies } from "pulumi-k8s-ha/policy";
+import { COMPONENT_PACKAGES } from "pulumi-k8s-ha/provider";
 
 const key = new pulumi.Config().requireSecret("sshPrivateKey");
 const host = (name: string, address: string, failureDomain: string) => ({ name, address, user: "ubuntu", privateKey: key, failureDomain });
@@ -63,6 +64,7 @@ export const gcpFromStacks = new GcpControlPlane("shared", {
   sshPublicKey: net.requireOutput("sshPublicKey"),
   sshPrivateKey: net.requireOutput("sshPrivateKey"),
 }).quorum;
+export const packages = Object.keys(COMPONENT_PACKAGES);
 `;
 
 /** compilerOptions per module resolution a consumer may use. */
@@ -92,12 +94,16 @@ afterAll(() => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-test("the tarball ships the entries, LICENSE and CHANGELOG, and not the repository's planner or root program", () => {
+test("the tarball ships the entries, the provider packages, LICENSE and CHANGELOG, and not the repository's planner or root program", () => {
     const files = spawnSync("tar", ["-tzf", tarball], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-    for (const expected of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/index.js", "package/dist/aws/index.d.ts", "package/dist/gcp/index.js", "package/dist/hosts/index.js", "package/dist/testing/index.js", "package/dist/policy/index.js", "package/policy-pack/PulumiPolicy.yaml", "package/policy-pack/index.js", "package/policy-pack/package.json"]) {
+    for (const expected of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/index.js", "package/dist/aws/index.d.ts", "package/dist/gcp/index.js", "package/dist/hosts/index.js", "package/dist/testing/index.js", "package/dist/policy/index.js", "package/policy-pack/PulumiPolicy.yaml", "package/policy-pack/index.js", "package/policy-pack/package.json", "package/dist/provider/index.js"]) {
         expect(files).toContain(expected);
     }
     expect(files.filter((file) => /^package\/dist\/(cli|program)\//.test(file))).toEqual([]);
+    // the Pulumi packages for other languages: each directory with its plugin manifest, entry and analyzer entry
+    for (const name of ["k8s-ha", "k8s-ha-cluster", "k8s-ha-aws", "k8s-ha-gcp"]) {
+        for (const file of ["PulumiPlugin.yaml", "package.json", "tsconfig.json", "index.js", "index.ts"]) expect(files).toContain(`package/provider/${name}/${file}`);
+    }
     expect(readFileSync(path.join(consumer, "node_modules", "pulumi-k8s-ha", "LICENSE"), "utf8")).toMatch(/Apache License\s+Version 2\.0/);
 });
 

@@ -12,7 +12,9 @@
 #                       host) and pulumi-resource-pulumi-nodejs (the dynamic-provider script), side by side as
 #                       Pulumi's own distribution has them: the CLI takes its language hosts from its own
 #                       directory and no other (they cannot be `pulumi plugin install`ed)
-# usage: build-upstream.sh [all|kubernetes|etcd|coredns|flannel|pause|crictl|pulumi VERSION]
+#   yaml-host-<v>/bin:  pulumi-language-yaml (Pulumi YAML's language host, github.com/pulumi/pulumi-yaml), which the
+#                       cross-language test puts beside the CLI (hard links) for a YAML program
+# usage: build-upstream.sh [all|kubernetes|etcd|coredns|flannel|pause|crictl|pulumi|yaml-host VERSION]
 # env:   TESTBED_CACHE (default /var/cache/pulumi-k8s-ha-testbed); versions below.
 set -euo pipefail
 export PATH=/usr/local/go/bin:$PATH
@@ -30,6 +32,8 @@ CRICTL_VERSION=${CRICTL_VERSION:-v1.34.0}
 # proxy serves none of that module's versions: v3.68.0 is the newest language host published in a served module.
 PULUMI_VERSION=${PULUMI_VERSION:-v3.274.1}
 PULUMI_NODEJS_HOST_VERSION=${PULUMI_NODEJS_HOST_VERSION:-v3.68.0}
+# Pulumi YAML: v1.25.0 is the newest version the proxy serves (it lists v1.11.1 and v1.25.0).
+PULUMI_YAML_VERSION=${PULUMI_YAML_VERSION:-v1.25.0}
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=local CGO_ENABLED=0
 export GOMODCACHE=${GOMODCACHE:-$CACHE/gomod} GOCACHE=${GOCACHE:-$CACHE/gocache}
 
@@ -127,6 +131,12 @@ build_pulumi() { # $1=CLI version $2=out; the language host at $PULUMI_NODEJS_HO
   add_dynamic_provider "$1" "$2"
 }
 
+build_yaml_host() { # $1=version $2=out  (its own module: `go install` resolves its dependencies as its go.mod says)
+  GOFLAGS="$GOFLAGS -mod=mod" GOBIN="$2/bin" go install -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$1" \
+    "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$1"
+  [ -x "$2/bin/pulumi-language-yaml" ]
+}
+
 # add_dynamic_provider CLI_VERSION DIR: the engine runs a program's dynamic providers (pulumi.dynamic.Resource)
 # through pulumi-resource-pulumi-nodejs, a script the CLI distribution carries beside the language host; it is
 # published in the sdk module (nodejs/dist). Also run for a cached entry that predates it (a copy, idempotent).
@@ -147,9 +157,11 @@ case "${1:-all}" in
     done_or_build "crictl-$CRICTL_VERSION" build_crictl "$CRICTL_VERSION"
     done_or_build "pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION" build_pulumi "$PULUMI_VERSION"
     add_dynamic_provider "$PULUMI_VERSION" "$CACHE/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION"
+    done_or_build "yaml-host-$PULUMI_YAML_VERSION" build_yaml_host "$PULUMI_YAML_VERSION"
     log "all in $((SECONDS - t0)) s; cache $(du -sh --exclude=gomod --exclude=gocache "$CACHE" | cut -f1) of binaries, $(du -sh "$CACHE" | cut -f1) with the Go caches"
     ;;
   kubernetes|etcd|coredns|flannel|pause|crictl) done_or_build "$1-$2" "build_$1" "$2" ;;
   pulumi) done_or_build "pulumi-$2-nodejs-$PULUMI_NODEJS_HOST_VERSION" build_pulumi "$2" ;;
-  *) echo "usage: $0 [all|kubernetes|etcd|coredns|flannel|pause|crictl|pulumi VERSION]" >&2; exit 2 ;;
+  yaml-host) done_or_build "yaml-host-$2" build_yaml_host "$2" ;;
+  *) echo "usage: $0 [all|kubernetes|etcd|coredns|flannel|pause|crictl|pulumi|yaml-host VERSION]" >&2; exit 2 ;;
 esac

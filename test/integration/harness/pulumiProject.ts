@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { upstreamBinary } from "./upstreamCache";
@@ -46,6 +46,13 @@ export interface PulumiProject {
      * real provider cannot be built).
      */
     installStandInProviders(packages: string[]): void;
+    /**
+     * Installs this library's Pulumi package `name` (`provider/<name>` of the installed library, e.g. "k8s-ha") as
+     * a resource plugin, and returns the plugin executable. The executable does what the Node.js language host's
+     * RunPlugin does for a `PulumiPlugin.yaml` directory (runs @pulumi/pulumi's run-plugin on it): the language
+     * host built here (v3.68.0) predates RunPlugin and answers "not supported".
+     */
+    installComponentPackage(name: string): string;
     /** Removes the project, its state and its PULUMI_HOME. */
     remove(): void;
 }
@@ -62,6 +69,29 @@ function mustRun(command: string, args: string[], cwd: string, env: NodeJS.Proce
     return result.output;
 }
 
+/**
+ * The directory of the CLI the project runs: the cached CLI's own when `languageHosts` is empty; otherwise a
+ * directory under `root` with hard links to the CLI's files and to `languageHosts` (the CLI takes its language
+ * hosts from its own directory and no other, and resolves that directory through symbolic links). Copies where
+ * a hard link cannot be made (another file system).
+ */
+function cliWith(root: string, languageHosts: string[]): string {
+    const cached = path.dirname(upstreamBinary("pulumi", undefined, "pulumi"));
+    if (languageHosts.length === 0) return cached;
+    const dir = path.join(root, "cli");
+    mkdirSync(dir);
+    for (const file of [...readdirSync(cached).map((name) => path.join(cached, name)), ...languageHosts]) {
+        const target = path.join(dir, path.basename(file));
+        try {
+            linkSync(file, target);
+        } catch {
+            copyFileSync(file, target);
+            chmodSync(target, 0o755);
+        }
+    }
+    return dir;
+}
+
 /** Packs the library as `npm publish` would (its prepare script builds dist/ first): the tarball's path. */
 export function packLibrary(into: string): string {
     const name = mustRun("npm", ["pack", "--silent", "--pack-destination", into], REPO_ROOT).trim().split("\n").pop() ?? "";
@@ -73,7 +103,7 @@ export function packLibrary(into: string): string {
  * only edit a user copying it out makes: a version instead of the repository link), installs it with npm and
  * creates the stack `stack`.
  */
-export function createPulumiProject(example: string, tarball: string, stack = "e2e"): PulumiProject {
+export function createPulumiProject(example: string, tarball: string, stack = "e2e", options: { languageHosts?: string[] } = {}): PulumiProject {
     const root = mkdtempSync(path.join(tmpdir(), `pulumi-k8s-ha-${example}-`));
     const dir = path.join(root, example);
     cpSync(path.join(REPO_ROOT, "examples", example), dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
@@ -83,7 +113,7 @@ export function createPulumiProject(example: string, tarball: string, stack = "e
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     mustRun("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], dir);
 
-    const cliDir = path.dirname(upstreamBinary("pulumi", undefined, "pulumi"));
+    const cliDir = cliWith(root, options.languageHosts ?? []);
     mkdirSync(path.join(root, "state"));
     const env: NodeJS.ProcessEnv = {
         HOME: root,
@@ -127,6 +157,18 @@ export function createPulumiProject(example: string, tarball: string, stack = "e
                 const installed = pulumi(["plugin", "install", "resource", name, `v${version}`, "--file", plugin]);
                 if (installed.code !== 0) throw new Error(`pulumi plugin install resource ${name} v${version} exited ${installed.code}:\n${installed.output}`);
             }
+        },
+        installComponentPackage(name) {
+            const pluginDir = path.join(dir, "node_modules", "pulumi-k8s-ha", "provider", name);
+            const version = (JSON.parse(readFileSync(path.join(pluginDir, "package.json"), "utf8")) as { version: string }).version;
+            const runPlugin = path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin");
+            mkdirSync(path.join(root, "packages"), { recursive: true });
+            const plugin = path.join(root, "packages", `pulumi-resource-${name}`);
+            writeFileSync(plugin, `#!/bin/sh\nexec '${process.execPath}' '${runPlugin}' --pwd '${pluginDir}' '${pluginDir}' "$@"\n`);
+            chmodSync(plugin, 0o755);
+            const installed = pulumi(["plugin", "install", "resource", name, `v${version}`, "--file", plugin]);
+            if (installed.code !== 0) throw new Error(`pulumi plugin install resource ${name} v${version} exited ${installed.code}:\n${installed.output}`);
+            return plugin;
         },
         remove: () => rmSync(root, { recursive: true, force: true }),
     };
