@@ -6,6 +6,7 @@ import {
   EXTERNAL_ETCD_CA_FILE,
   EXTERNAL_ETCD_CERT_FILE,
   EXTERNAL_ETCD_KEY_FILE,
+  KubeadmCertificatesOptions,
   renderKubeadmCertificatesConfig,
   renderKubeadmInitConfig,
   renderKubeadmJoinConfig,
@@ -121,45 +122,50 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       : pulumi.output([]);
     // The first control plane gets both configurations: it initialises the cluster, or joins it when the cluster
     // exists (it replaced the first machine); the others join.
-    const kubeadmConfigs = (host: ClusterHost, index: number): pulumi.Output<BundledFile[]> =>
+    // The cluster's kubeadm settings as one machine's files see them (kubeadm init, join, certificate renewal).
+    const kubeadmOptions = (host: ClusterHost): pulumi.Output<KubeadmCertificatesOptions> =>
       pulumi
-        .all([endpoint, pulumi.output(host.privateAddress), token, certSans, pki.caCertHash, external ? args.externalEtcd!.endpoints : pulumi.output(undefined)])
-        .apply(([lb, address, bootstrapToken, sans, caHash, etcdEndpoints]) => [
-          ...(index === 0
-            ? [{
-                path: paths.kubeadmInitConfig,
-                mode: "0600",
-                content: renderKubeadmInitConfig({
-                  clusterName: settings.clusterName,
-                  kubernetesVersion: settings.kubernetesVersion,
-                  controlPlaneEndpoint: lb,
-                  apiServerPort: port,
-                  advertiseAddress: address,
-                  nodeName: host.name,
-                  bootstrapToken,
-                  podSubnet: settings.podSubnet,
-                  serviceSubnet: settings.serviceSubnet,
-                  certSans: sans,
-                  externalEtcdEndpoints: etcdEndpoints,
-                  kubeletFailCgroupV1: args.kubeletFailCgroupV1,
-                  kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
-                  certificateValidityPeriod: args.certificateValidityPeriod,
-                }),
-              }]
-            : []),
-          {
-            path: paths.kubeadmJoinConfig,
-            mode: "0600",
-            content: renderKubeadmJoinConfig({
-              controlPlaneEndpoint: lb,
-              apiServerPort: port,
-              advertiseAddress: address,
-              nodeName: host.name,
-              bootstrapToken,
-              caCertHash: caHash,
-            }),
-          },
-        ]);
+        .all([endpoint, pulumi.output(host.privateAddress), certSans, external ? args.externalEtcd!.endpoints : pulumi.output(undefined)])
+        .apply(([lb, address, sans, etcdEndpoints]) => ({
+          clusterName: settings.clusterName,
+          kubernetesVersion: settings.kubernetesVersion,
+          controlPlaneEndpoint: lb,
+          apiServerPort: port,
+          advertiseAddress: address,
+          nodeName: host.name,
+          podSubnet: settings.podSubnet,
+          serviceSubnet: settings.serviceSubnet,
+          certSans: sans,
+          externalEtcdEndpoints: etcdEndpoints,
+          certificateValidityPeriod: args.certificateValidityPeriod,
+        }));
+    const kubeadmConfigs = (host: ClusterHost, index: number): pulumi.Output<BundledFile[]> =>
+      pulumi.all([kubeadmOptions(host), token, pki.caCertHash]).apply(([options, bootstrapToken, caHash]) => [
+        ...(index === 0
+          ? [{
+              path: paths.kubeadmInitConfig,
+              mode: "0600",
+              content: renderKubeadmInitConfig({
+                ...options,
+                bootstrapToken,
+                kubeletFailCgroupV1: args.kubeletFailCgroupV1,
+                kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
+              }),
+            }]
+          : []),
+        {
+          path: paths.kubeadmJoinConfig,
+          mode: "0600",
+          content: renderKubeadmJoinConfig({
+            controlPlaneEndpoint: options.controlPlaneEndpoint,
+            apiServerPort: port,
+            advertiseAddress: options.advertiseAddress,
+            nodeName: host.name,
+            bootstrapToken,
+            caCertHash: caHash,
+          }),
+        },
+      ]);
 
     // Per machine: wait for SSH and preparation, then place PKI and kubeadm configuration (all in parallel).
     const readySteps = hosts.map((host) =>
@@ -340,24 +346,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
           {
             hosts,
             renewal: args.certificateRenewal,
-            kubeadmConfig: (host) =>
-              pulumi
-                .all([endpoint, pulumi.output(host.privateAddress), certSans, external ? args.externalEtcd!.endpoints : pulumi.output(undefined)])
-                .apply(([lb, address, sans, etcdEndpoints]) =>
-                  renderKubeadmCertificatesConfig({
-                    clusterName: settings.clusterName,
-                    kubernetesVersion: settings.kubernetesVersion,
-                    controlPlaneEndpoint: lb,
-                    apiServerPort: port,
-                    advertiseAddress: address,
-                    nodeName: host.name,
-                    podSubnet: settings.podSubnet,
-                    serviceSubnet: settings.serviceSubnet,
-                    certSans: sans,
-                    externalEtcdEndpoints: etcdEndpoints,
-                    certificateValidityPeriod: args.certificateValidityPeriod,
-                  }),
-                ),
+            kubeadmConfig: (host) => kubeadmOptions(host).apply(renderKubeadmCertificatesConfig),
             stackedEtcd: !external,
             apiServerPort: port,
             preflightGate: gateScript(hosts.length, true),

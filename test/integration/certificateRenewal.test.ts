@@ -14,12 +14,11 @@
  *          cp-0 and cp-2 have nothing to do and restart nothing.
  */
 import { execFile } from "node:child_process";
-import * as pulumi from "@pulumi/pulumi";
 import type { CertificateExpiryReport } from "../../src/cluster/certificateExpiry";
 import type { QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { ApiProber, startApiProber } from "./harness/apiProbe";
-import { ExecutingMocks, outputOrFailure, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, outputOrFailure, setKubeSuiteMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -39,8 +38,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(hostIndex: number, name: string, domain: string): HostSpec {
-    const h = kt.tb.hosts[hostIndex];
-    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domain };
+    return kt.hostSpec(hostIndex, name, domain);
 }
 
 function newControlPlane(certificates: { certificateValidityPeriod: string; certificateRenewal?: { renewWithinDays: number } }) {
@@ -85,14 +83,7 @@ async function servedExpiries(): Promise<number[]> {
 }
 
 beforeAll(async () => {
-    mocks = await setExecutingMocks({
-        connectTimeoutSeconds: 2,
-        dialRetryDelayMs: 500,
-        maxDialWaitMs: 30_000,
-        commandTimeoutMs: 20 * 60_000,
-        replayState: true,
-        rerunCommands: false,
-    });
+    mocks = await setKubeSuiteMocks();
     hostsModule = await import("../../src/hosts");
     kt = await startKubeTestbed({ nodeCount: 3, loadBalancerCount: 1 });
     figures["test bed ready after"] = seconds(Date.now() - suiteStarted);

@@ -30,7 +30,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation } from "../../src/cluster/quorumReport";
 import type { HostSpec, HostsControlPlaneArgs } from "../../src/hosts";
-import { ExecutingMocks, ResourceRecord, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, ResourceRecord, setKubeSuiteMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -60,8 +60,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(index: number, name: string): HostSpec {
-    const h = kt.tb.hosts[index];
-    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domains[index % 3] };
+    return kt.hostSpec(index, name, domains[index % 3]);
 }
 
 /** The program: the same component name every update, as `pulumi up` would register it again. */
@@ -105,15 +104,7 @@ async function containers(i: number, name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-    mocks = await setExecutingMocks({
-        connectTimeoutSeconds: 2,
-        dialRetryDelayMs: 500,
-        maxDialWaitMs: 180_000,
-        commandTimeoutMs: 20 * 60_000,
-        replayState: true,
-        rerunCommands: false,
-        onFailure: "hold",
-    });
+    mocks = await setKubeSuiteMocks({ maxDialWaitMs: 180_000, onFailure: "hold" });
     hostsModule = await import("../../src/hosts");
     scratch = mkdtempSync(path.join(tmpdir(), "pkh-restore-"));
     kt = await startKubeTestbed({ nodeCount: 3, loadBalancerCount: 2 });

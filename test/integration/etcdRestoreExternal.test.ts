@@ -16,10 +16,9 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation } from "../../src/cluster/quorumReport";
 import type { HostSpec, HostsControlPlaneArgs } from "../../src/hosts";
-import { ExecutingMocks, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, setKubeSuiteMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -46,7 +45,7 @@ const domains = ["rack-a", "rack-b", "rack-c"];
 const host = (i: number) => kt.tb.hosts[i];
 
 function spec(index: number, name: string, domain: string): HostSpec {
-    return { name, address: host(index).address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domain };
+    return kt.hostSpec(index, name, domain);
 }
 
 function newControlPlane(extra: Partial<HostsControlPlaneArgs> = {}) {
@@ -71,15 +70,7 @@ async function seeResourceVersion(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-    mocks = await setExecutingMocks({
-        connectTimeoutSeconds: 2,
-        dialRetryDelayMs: 500,
-        maxDialWaitMs: 180_000,
-        commandTimeoutMs: 20 * 60_000,
-        replayState: true,
-        rerunCommands: false,
-        onFailure: "hold",
-    });
+    mocks = await setKubeSuiteMocks({ maxDialWaitMs: 180_000, onFailure: "hold" });
     hostsModule = await import("../../src/hosts");
     scratch = mkdtempSync(path.join(tmpdir(), "pkh-restore-ext-"));
     kt = await startKubeTestbed({ nodeCount: 5, loadBalancerCount: 2 });

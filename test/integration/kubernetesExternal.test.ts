@@ -4,7 +4,6 @@
  * control planes on h4-h5 behind HAProxy + keepalived on h6-h7, with flannel. The fault: the FIRST etcd member is
  * powered off and every control plane restarted; the API servers must come back on the other members.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { setExecutingMocks } from "./harness/executingMocks";
@@ -22,8 +21,7 @@ const figures: Record<string, string> = {};
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(index: number, name: string, domain: string): HostSpec {
-    const h = kt.tb.hosts[index];
-    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domain };
+    return kt.hostSpec(index, name, domain);
 }
 
 const kubectl = (...args: string[]): Promise<string> => kt.kubectl(kubeconfig, args);

@@ -31,10 +31,9 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
-import { ExecutingMocks, ResourceRecord, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, ResourceRecord, setKubeSuiteMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -55,8 +54,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(index: number, name: string): HostSpec {
-    const h = kt.tb.hosts[index];
-    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domains[index % 3] };
+    return kt.hostSpec(index, name, domains[index % 3]);
 }
 
 /** The program: the same component name every run, as `pulumi up` would register it again. */
@@ -125,15 +123,7 @@ async function fetchEtcdClient(): Promise<void> {
 const etcdUrl = (i: number) => `https://${kt.tb.hosts[i].address}:2379`;
 
 beforeAll(async () => {
-    mocks = await setExecutingMocks({
-        connectTimeoutSeconds: 2,
-        dialRetryDelayMs: 500,
-        maxDialWaitMs: 30_000,
-        commandTimeoutMs: 20 * 60_000,
-        replayState: true,
-        rerunCommands: false,
-        onFailure: "hold",
-    });
+    mocks = await setKubeSuiteMocks({ onFailure: "hold" });
     hostsModule = await import("../../src/hosts");
     kt = await startKubeTestbed({ nodeCount: 3, loadBalancerCount: 2 });
     figures["test bed ready after"] = seconds(Date.now() - suiteStarted);

@@ -15,11 +15,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { ApiProber, startApiProber } from "./harness/apiProbe";
-import { ExecutingMocks, outputOrFailure, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, outputOrFailure, setKubeSuiteMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -40,8 +39,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(hostIndex: number, name: string, domain: string): HostSpec {
-    const h = kt.tb.hosts[hostIndex];
-    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domain };
+    return kt.hostSpec(hostIndex, name, domain);
 }
 
 /** The program: cp-0 on the machine `firstHost` (h1 = 0, its replacement h4 = 3). */
@@ -68,14 +66,7 @@ function etcdctl(endpoint: string, ...args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-    mocks = await setExecutingMocks({
-        connectTimeoutSeconds: 2,
-        dialRetryDelayMs: 500,
-        maxDialWaitMs: 30_000,
-        commandTimeoutMs: 20 * 60_000,
-        replayState: true,
-        rerunCommands: false,
-    });
+    mocks = await setKubeSuiteMocks();
     hostsModule = await import("../../src/hosts");
     kt = await startKubeTestbed({ nodeCount: 4, loadBalancerCount: 2 });
     figures["test bed ready after"] = seconds(Date.now() - suiteStarted);

@@ -6,7 +6,6 @@
  * Then the faults: the control plane holding the controller-manager and scheduler Leases is powered off, and
  * two of three control planes are powered off and booted again.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { startApiProber } from "./harness/apiProbe";
@@ -30,8 +29,7 @@ const sleep = (t: number): Promise<void> => new Promise((r) => setTimeout(r, t))
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(index: number, name: string): HostSpec {
-    const h = kt.tb.hosts[index];
-    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domains[index % 3] };
+    return kt.hostSpec(index, name, domains[index % 3]);
 }
 
 function newControlPlane(name: string) {

@@ -18,11 +18,10 @@
  *          stays at 1.34.2.
  * Powers a host off, so it runs after the other suites (test/integration/sequencer.js).
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { ApiProber, ProbeSample, startApiProber } from "./harness/apiProbe";
-import { ExecutingMocks, outputOrFailure, ResourceRecord, setExecutingMocks } from "./harness/executingMocks";
+import { ExecutingMocks, outputOrFailure, ResourceRecord, setKubeSuiteMocks } from "./harness/executingMocks";
 import { KubeTestbed, startKubeTestbed } from "./harness/kubeTestbed";
 import { outputValue } from "./harness/outputs";
 import { testbedNamespaces } from "./harness/testbed";
@@ -44,8 +43,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const domains = ["rack-a", "rack-b", "rack-c"];
 
 function spec(index: number, name: string): HostSpec {
-    const h = kt.tb.hosts[index];
-    return { name, address: h.address, user: "root", privateKey: pulumi.secret(kt.tb.privateKeyPem), failureDomain: domains[index % 3] };
+    return kt.hostSpec(index, name, domains[index % 3]);
 }
 
 /** The program: the same component name every run, as `pulumi up` would register it again. */
@@ -98,15 +96,7 @@ function failures(samples: ProbeSample[], fromMs: number, toMs: number): string 
 }
 
 beforeAll(async () => {
-    mocks = await setExecutingMocks({
-        connectTimeoutSeconds: 2,
-        dialRetryDelayMs: 500,
-        maxDialWaitMs: 30_000,
-        commandTimeoutMs: 30 * 60_000,
-        replayState: true,
-        rerunCommands: false,
-        onFailure: "hold",
-    });
+    mocks = await setKubeSuiteMocks({ commandTimeoutMs: 30 * 60_000, onFailure: "hold" });
     hostsModule = await import("../../src/hosts");
     kt = await startKubeTestbed({ nodeCount: 3, loadBalancerCount: 2, kubernetesVersion: FROM, upgradeVersions: [TO] });
     figures["test bed ready after"] = seconds(Date.now() - suiteStarted);

@@ -1,5 +1,5 @@
 import { paths } from "../paths";
-import { bashBraces, bashScript } from "./shell";
+import { bashBraces, bashScript, PREFLIGHT_GATE } from "./shell";
 
 /** Options of {@link certificateRenewalScript}. Only public values: they land in the command text. */
 export interface CertificateRenewalOptions {
@@ -72,6 +72,7 @@ export function certificateRenewalScript(options: CertificateRenewalOptions): st
 const CERTIFICATE_RENEWAL_BODY = bashBraces(String.raw`
 step="reading kubeadm's certificate expiry"
 fail() { echo "certificate renewal on $NODE_NAME failed at step: $step: $*" >&2; exit 1; }
+${PREFLIGHT_GATE}
 config="$(mktemp)"
 trap 'rm -f "$config"' EXIT
 printf '%s' "$KUBEADM_CONFIG_B64" | base64 -d >"$config"
@@ -173,14 +174,7 @@ if [ "$due" = false ] && [ "@{#stale[@]}" -eq 0 ]; then
   exit 0
 fi
 
-if [ -n "$PREFLIGHT_GATE_B64" ]; then
-  step="quorum gate before renewing"
-  if ! gate_problems="$(bash -c "$(printf '%s' "$PREFLIGHT_GATE_B64" | base64 -d)" 2>&1 >/dev/null)"; then
-    printf '%s\n' "$gate_problems" >&2
-    fail "the cluster is not healthy enough to restart $NODE_NAME's control plane (the quorum gate above)"
-  fi
-  echo "quorum gate passed before renewing on $NODE_NAME"
-fi
+preflight_gate "renewing on $NODE_NAME"
 
 if [ "$due" = true ]; then
   step="kubeadm certs renew all"

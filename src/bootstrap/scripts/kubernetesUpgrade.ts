@@ -2,7 +2,7 @@ import { aptFunctions } from "../apt";
 import { KUBERNETES_APT_KEYRING } from "../kubernetesPackages";
 import { paths } from "../paths";
 import { etcdBackupPaths } from "./etcdSnapshot";
-import { bashBraces, bashScript } from "./shell";
+import { bashBraces, bashScript, PREFLIGHT_GATE } from "./shell";
 
 /** Annotation the upgrade puts on a node it cordons, so that it uncordons only nodes it cordoned itself. */
 export const UPGRADE_CORDON_ANNOTATION = "pulumi-k8s-ha/cordoned-for-upgrade";
@@ -123,6 +123,7 @@ node_field() { k get node "$NODE_NAME" -o "jsonpath=$1" 2>/dev/null || true; }
 node_version() { node_field '{.status.nodeInfo.kubeletVersion}'; }
 node_ready() { [ "$WAIT_READY" = false ] || [ "$(node_field '{.status.conditions[?(@.type=="Ready")].status}')" = True ]; }
 fail() { echo "upgrade of $NODE_NAME to $TARGET: $*" >&2; exit 1; }
+${PREFLIGHT_GATE}
 log_tail() { tail -n 40 "$log" | sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g' >&2; }
 
 uncordon_if_ours() {
@@ -167,14 +168,7 @@ if manifests_at_target && [ "$(kubelet_binary_version)" = "$TARGET" ] && [ "$(no
   exit 0
 fi
 
-if [ -n "$PREFLIGHT_GATE_B64" ]; then
-  step="quorum gate before upgrading"
-  if ! gate_problems="$(bash -c "$(printf '%s' "$PREFLIGHT_GATE_B64" | base64 -d)" 2>&1 >/dev/null)"; then
-    printf '%s\n' "$gate_problems" >&2
-    fail "the cluster is not healthy enough to change $NODE_NAME (the quorum gate above)"
-  fi
-  echo "quorum gate passed before upgrading $NODE_NAME"
-fi
+preflight_gate "upgrading $NODE_NAME"
 
 step="checking the cluster's version"
 cluster_version="$(k -n kube-system get configmap kubeadm-config -o jsonpath='{.data.ClusterConfiguration}' 2>/dev/null | sed -n 's/^kubernetesVersion:[[:space:]]*//p' | tr -d "'\"" || true)"

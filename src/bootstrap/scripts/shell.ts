@@ -88,3 +88,19 @@ export const URL_ADDRESS = bashBraces(String.raw`url_address() {
   host="@{host#[}"
   printf '%s' "@{host%]}"
 }`);
+
+/**
+ * Bash function `preflight_gate ACTION`: before ACTION (e.g. `upgrading cp-1`), runs the quorum gate script the step
+ * carries base64-encoded in `PREFLIGHT_GATE_B64` (none when empty); when it does not pass, prints the gate's problems
+ * and stops through the script's own `fail`, with `step` naming the gate.
+ */
+export const PREFLIGHT_GATE = bashBraces(String.raw`preflight_gate() {
+  local problems
+  [ -n "$PREFLIGHT_GATE_B64" ] || return 0
+  step="quorum gate before $1"
+  if ! problems="$(bash -c "$(printf '%s' "$PREFLIGHT_GATE_B64" | base64 -d)" 2>&1 >/dev/null)"; then
+    printf '%s\n' "$problems" >&2
+    fail "the cluster is not healthy enough for $1 (the quorum gate above)"
+  fi
+  echo "quorum gate passed before $1"
+}`);

@@ -386,3 +386,20 @@ export async function outputOrFailure<T>(mocks: ExecutingMocks, from: number, ou
     })();
     return Promise.race([value, failed]);
 }
+
+/**
+ * The executing mocks as the Kubernetes suites use them: quick SSH dials retried for `maxDialWaitMs` (30 s), commands
+ * bounded at 20 minutes, the recorded state replayed (a later run of the program sees the earlier runs' steps) and
+ * a step whose inputs did not change not run again; `overrides` for what a suite needs otherwise.
+ */
+export function setKubeSuiteMocks(overrides: ExecutingMocksOptions = {}): Promise<ExecutingMocks> {
+    return setExecutingMocks({
+        connectTimeoutSeconds: 2,
+        dialRetryDelayMs: 500,
+        maxDialWaitMs: 30_000,
+        commandTimeoutMs: 20 * 60_000,
+        replayState: true,
+        rerunCommands: false,
+        ...overrides,
+    });
+}

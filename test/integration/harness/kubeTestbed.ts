@@ -13,6 +13,8 @@ import { buildKubeNodeImage } from "./kubeNodeImage";
 import { makeServerTls, ManifestServer, serveFiles } from "./manifestServer";
 import { startTestbed, Testbed, TestHost } from "./testbed";
 import { upstreamBinary } from "./upstreamCache";
+import * as pulumi from "@pulumi/pulumi";
+import type { HostSpec } from "../../../src/hosts";
 
 /** The script that assembles the Kubernetes images from the built binaries. */
 const IMAGES_SCRIPT = path.resolve(__dirname, "../../testbed/images.sh");
@@ -58,6 +60,8 @@ export interface KubeTestbed {
         gateTimeoutSeconds: number;
         hostReadyTimeoutMinutes: number;
     };
+    /** A `HostsControlPlane` host entry for test host `index` (0 = h1): root over SSH with the bed's key (secret). */
+    hostSpec(index: number, name: string, failureDomain: string): HostSpec;
     /** Runs kubectl on this machine against `kubeconfig`; resolves with stdout, rejects on failure. */
     kubectl(kubeconfig: string, args: readonly string[], timeoutMs?: number): Promise<string>;
     /** Every node as `<name>=<Ready condition status>` (e.g. `cp-0=True`); `[]` when the API does not answer. */
@@ -170,6 +174,9 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
             gateTimeoutSeconds: 300,
             hostReadyTimeoutMinutes: 2,
             ...CONTAINER_LIKE_HOST_ARGS,
+        },
+        hostSpec(index, name, failureDomain) {
+            return { name, address: tb.hosts[index].address, user: "root", privateKey: pulumi.secret(tb.privateKeyPem), failureDomain };
         },
         kubectl,
         nodeReadiness,

@@ -156,6 +156,6 @@ test("the gate fails: nothing renewed or restarted, the error names the node and
   const result = run({ gate: "echo 'member cp-2 unhealthy' >&2; exit 1" });
   expect(result.status).not.toBe(0);
   expect(result.stderr).toContain("member cp-2 unhealthy");
-  expect(result.stderr).toContain("certificate renewal on cp-1 failed at step: quorum gate before renewing: the cluster is not healthy enough to restart cp-1's control plane");
+  expect(result.stderr).toContain("certificate renewal on cp-1 failed at step: quorum gate before renewing on cp-1: the cluster is not healthy enough for renewing on cp-1 (the quorum gate above)");
   expect(result.calls).toEqual([]);
 });

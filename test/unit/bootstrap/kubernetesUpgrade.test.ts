@@ -238,8 +238,8 @@ describe("kubernetesUpgradeScript's quorum gate", () => {
     expect(r.status).toBe(1);
     expect(r.stderr.split("\n")).toEqual([
       "- member cp-2 (https://10.0.0.12:2379) is unhealthy: no answer",
-      "upgrade of cp-0 to v1.34.2: the cluster is not healthy enough to change cp-0 (the quorum gate above)",
-      "upgrade of cp-0 to v1.34.2 failed at step: quorum gate before upgrading",
+      "upgrade of cp-0 to v1.34.2: the cluster is not healthy enough for upgrading cp-0 (the quorum gate above)",
+      "upgrade of cp-0 to v1.34.2 failed at step: quorum gate before upgrading cp-0",
     ]);
     expect(changes(r.calls)).toEqual([]);
   });
