@@ -23,7 +23,7 @@ npm ci --no-audit --no-fund --ignore-scripts >&2
 npm install --no-save --no-audit --no-fund --ignore-scripts "${oldest[@]}" >&2
 for spec in "${oldest[@]}"; do
   name=${spec%@*}
-  installed=$(node -p "require('$name/package.json').version")
+  installed=$(node -p "require('$name/package.json').version.replace(/^v/, '')")
   [ "$installed" = "${spec##*@}" ] || { echo "test-oldest-peers: $name is $installed, not ${spec##*@}" >&2; exit 1; }
 done
 npx tsc -p tsconfig.json --noEmit
