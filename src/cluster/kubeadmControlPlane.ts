@@ -338,7 +338,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
       }
     }
     const bringUp = this.ready;
-    // Every update's own time: steps that must run at every update (certificate renewal) carry it as a trigger.
+    // Every update's own time: steps that must run at every update (certificate renewal, the reports, the workers' token) carry it as a trigger.
     const updateTime = new Date().toISOString();
     const renewed = args.certificateRenewal
       ? certificateRenewalSteps(
@@ -429,7 +429,7 @@ export class KubeadmControlPlane extends pulumi.ComponentResource {
     }));
     // Join material for workers the user manages: their own token, placed right after init (off the critical path),
     // or after a restore's final gate (a restored etcd holds the snapshot's copy of the token).
-    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [restore ? this.ready : init], ttlHours: args.workerJoinTokenTtlHours }, this);
+    const workerJoin = workerJoinSteps(name, { host: hosts[0], endpoint, port, caCertPem: pki.caCertPem, caCertHash: pki.caCertHash, dependsOn: [restore ? this.ready : init], ttlHours: args.workerJoinTokenTtlHours, refreshedAt: updateTime }, this);
     this.caCertPem = workerJoin.caCertPem;
     this.caCertHash = workerJoin.caCertHash;
     this.workerJoinToken = workerJoin.workerJoinToken;

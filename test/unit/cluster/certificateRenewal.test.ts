@@ -42,10 +42,12 @@ test("certificateRenewal: one step per control plane after the final gate, in tu
   expect(fetch.arrived).toBeGreaterThan(renewals[2].resolved!);
   expect(named(registrations, "renew-control-plane-cp-0-certificates").arrived).toBeGreaterThan(renewals[2].resolved!);
 
-  // Every update's time is the trigger of each renewal step, of the kubeconfig read and of the report.
+  // One time per update is the trigger of each renewal step, of the kubeconfig read, of the report and of the workers' token.
   const [time] = renewals[0].inputs.triggers as string[];
   expect(Date.now() - Date.parse(time)).toBeLessThan(60_000);
-  for (const r of [...renewals, fetch, named(registrations, "renew-control-plane-cp-1-certificates")]) expect(r.inputs.triggers).toEqual([time]);
+  for (const r of [...renewals, fetch, named(registrations, "renew-control-plane-cp-1-certificates"), named(registrations, "renew-control-plane-worker-token")]) {
+    expect(r.inputs.triggers).toEqual([time]);
+  }
 
   renewals.forEach((r, i) => {
     const text = script(r);
