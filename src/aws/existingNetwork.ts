@@ -1,7 +1,7 @@
 import * as ec2 from "@pulumi/aws/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkProblem } from "../cloud/networkProblem";
-import { resolvedForCheck } from "../cloud/lateInputs";
+import { resolvedForCheck } from "../cluster/lateInputs";
 import { cidrsOverlap, parseIpv4Cidr } from "../topology/cidr";
 import { describeValue } from "../topology/describe";
 

@@ -16,7 +16,7 @@ import { clusterSshKey } from "./sshKey";
 import { validateAwsArgs, type AwsSettings } from "./validate";
 import { resolveZones } from "./zones";
 import { checkGivenNetwork } from "./existingNetwork";
-import { runLateChecks } from "../cloud/lateInputs";
+import { runLateChecks } from "../cluster/lateInputs";
 import { cloudBackupReport } from "../cloud/etcdBackup";
 import { awsSnapshotUpload } from "./etcdBackup";
 import { validateAwsBackup } from "./validateBackup";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseCloudCidr, refuseWholeInternet } from "../cloud/cidr";
 import { controlPlaneSize, ec2BelowKubeadmMinimum } from "../cloud/kubeadmMinimum";
 import type { CloudSettings } from "../cloud/settings";
-import { checkNowOrWhenKnown, type LateCheck } from "../cloud/lateInputs";
+import { checkNowOrWhenKnown, type LateCheck } from "../cluster/lateInputs";
 import { topologySettings, validateCloudCluster, validatePassThrough } from "../cloud/validate";
 import { cidrsOverlap, formatCidr, parseIpv4Cidr } from "../topology/cidr";
 import { optionalBoolean, requirePositiveInteger, validateZones } from "../topology/checks";

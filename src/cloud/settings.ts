@@ -2,7 +2,7 @@ import type { CertificateRenewalArgs } from "../cluster/certificateRenewal";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterSettings, EtcdTopology, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerScheme } from "./args";
-import type { LateCheck } from "./lateInputs";
+import type { LateCheck } from "../cluster/lateInputs";
 
 /** The validated `CloudControlPlaneArgs` with defaults filled; each cloud's settings extend it. */
 export interface CloudSettings {

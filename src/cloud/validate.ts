@@ -7,7 +7,7 @@ import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../clust
 import type { ClusterSettings } from "../topology/types";
 import type { CloudControlPlaneArgs } from "./args";
 import type { CloudSettings } from "./settings";
-import { checkNowOrWhenKnown, type LateCheck } from "./lateInputs";
+import { checkNowOrWhenKnown, type LateCheck } from "../cluster/lateInputs";
 
 /** Cluster name, Kubernetes version, pod and service subnets: checked the same way on every cloud. */
 export function validateCloudCluster(args: CloudControlPlaneArgs): ClusterSettings {

@@ -1,7 +1,7 @@
 import * as compute from "@pulumi/gcp/compute";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkProblem } from "../cloud/networkProblem";
-import { resolvedForCheck } from "../cloud/lateInputs";
+import { resolvedForCheck } from "../cluster/lateInputs";
 import { cidrsOverlap, parseIpv4Cidr } from "../topology/cidr";
 import { describeValue } from "../topology/describe";
 

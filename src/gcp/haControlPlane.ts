@@ -17,7 +17,7 @@ import { planOverRegionZones, validateGcpArgs, type GcpSettings } from "./settin
 import { sshKeyPair } from "./sshKey";
 import { regionZones } from "./zones";
 import { checkGivenSubnetwork } from "./existingNetwork";
-import { runLateChecks } from "../cloud/lateInputs";
+import { runLateChecks } from "../cluster/lateInputs";
 import { cloudBackupReport } from "../cloud/etcdBackup";
 import { STORAGE_SCOPE } from "./backupAccess";
 import { gcpSnapshotUpload } from "./etcdBackup";

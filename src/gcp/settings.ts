@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseCloudCidr } from "../cloud/cidr";
 import { controlPlaneSize, gceBelowKubeadmMinimum } from "../cloud/kubeadmMinimum";
-import { checkNowOrWhenKnown, type LateCheck } from "../cloud/lateInputs";
+import { checkNowOrWhenKnown, type LateCheck } from "../cluster/lateInputs";
 import type { CloudSettings } from "../cloud/settings";
 import { topologySettings, validateCloudCluster, validatePassThrough, type TopologySettings } from "../cloud/validate";
 import { optionalBoolean, requirePositiveInteger } from "../topology/checks";

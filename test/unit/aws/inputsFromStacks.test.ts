@@ -101,7 +101,7 @@ describe.each([false, true])("arguments read from another stack (preview: %s)", 
   });
 });
 
-describe("arguments read from another stack with a wrong value", () => {
+describe.each([false, true])("arguments read from another stack with a wrong value (preview: %s)", (preview) => {
   test.each<[string, Record<string, unknown>, string]>([
     ["subnets listed in another zone order", { privateSubnetIds: ["subnet-a", "subnet-c", "subnet-b"] }, "privateSubnetIds[1]: subnet-c is in eu-west-1c, but zones[1] is eu-west-1b"],
     ["an empty VPC id", { vpcId: "" }, "vpcId: resolved to "],
@@ -109,8 +109,8 @@ describe("arguments read from another stack with a wrong value", () => {
     ["an API range with host bits", { workerCidr: "198.51.100.7/24" }, 'apiAllowedCidrs: entry 0 "198.51.100.7/24" has host bits set. Use "198.51.100.0/24".'],
     ["a public key that is not one", { sshPublicKey: "AAAA user@laptop" }, 'sshPublicKey: "AAAA user@laptop" (a string) is not one OpenSSH public key line'],
     ["a certificate name with a scheme", { apiName: "https://api.example.com" }, 'extraCertSans: entry 0 ("https://api.example.com") is not a DNS name or IP address.'],
-  ])("%s fails the update naming the field, before any child (no machine, no command)", async (_label, wrong, message) => {
-    const { recorder, errors, unhandled } = await build(false, referencedArgs, { ...GOOD_OUTPUTS, ...wrong });
+  ])("%s fails naming the field, before any child (no machine, no command)", async (_label, wrong, message) => {
+    const { recorder, errors, unhandled } = await build(preview, referencedArgs, { ...GOOD_OUTPUTS, ...wrong });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(message);
     expect(recorder.resources.map((r) => r.type).sort()).toEqual(["pulumi-k8s-ha:aws:HaControlPlane", STACK_REFERENCE]);

@@ -86,14 +86,14 @@ describe.each([false, true])("arguments read from another stack (preview: %s)", 
   });
 });
 
-describe("arguments read from another stack with a wrong value", () => {
+describe.each([false, true])("arguments read from another stack with a wrong value (preview: %s)", (preview) => {
   test.each<[string, Record<string, unknown>, string]>([
     ["a subnetwork of another region", { subnetwork: "far-subnet" }, "subnetwork: far-subnet is in us-central1, not region europe-west1"],
     ["an admin range with host bits", { adminCidr: "203.0.113.7/24" }, 'adminCidrs: entry 0 "203.0.113.7/24" has host bits set.'],
     ["a public key that is not one", { sshPublicKey: "not a key" }, 'sshPublicKey: "not a key" (a string) is not one OpenSSH public key line.'],
     ["a certificate name with a port", { apiName: "api.example.com:6443" }, 'extraCertSans: entry 0 ("api.example.com:6443") is not a DNS name or IP address.'],
-  ])("%s fails the update naming the field, before any child", async (_label, wrong, message) => {
-    const { recorder, errors } = await build(false, referencedArgs, { ...GOOD_OUTPUTS, ...wrong });
+  ])("%s fails naming the field, before any child", async (_label, wrong, message) => {
+    const { recorder, errors } = await build(preview, referencedArgs, { ...GOOD_OUTPUTS, ...wrong });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(message);
     expect(recorder.resources.map((r) => r.type).sort()).toEqual(["pulumi-k8s-ha:gcp:HaControlPlane", STACK_REFERENCE]);

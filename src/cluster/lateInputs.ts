@@ -27,22 +27,34 @@ export function checkNowOrWhenKnown<T, R>(value: T, check: (resolved: unknown) =
 }
 
 /**
+ * Whether an output's value is known. A preview knows the outputs of other stacks (`StackReference`), of
+ * configuration and of resources that already exist, but not those of resources it would create. `isKnown` is
+ * internal to `@pulumi/pulumi` (absent from its typings): without it, the value counts as unknown, and the check
+ * runs at `pulumi up` as for an unknown value.
+ */
+function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
+  return (output as unknown as { isKnown?: Promise<boolean> }).isKnown ?? Promise.resolve(false);
+}
+
+/**
  * The values of `inputs` once they resolve, for a check before any child is created. Plain values come back at
- * once. In an update every output resolves, so this waits for them. In a preview an output of a resource not yet
- * created stays unknown and never resolves: then it returns undefined and the check runs at `pulumi up`.
+ * once. In an update every output resolves, so this waits for them. In a preview, values already known (another
+ * stack's outputs) come back too, so a wrong one is refused by the preview; when one stays unknown (an output of
+ * a resource not yet created), this returns undefined and the check runs at `pulumi up`.
  */
 export async function resolvedForCheck<T>(inputs: pulumi.Input<T>[]): Promise<T[] | undefined> {
   if (inputs.every(isPlain)) return inputs as T[];
-  if (pulumi.runtime.isDryRun()) return undefined;
+  const combined = pulumi.all(inputs);
+  if (pulumi.runtime.isDryRun() && !(await isKnown(combined))) return undefined;
   return new Promise<T[]>((resolve) => {
-    pulumi.all(inputs).apply((values) => {
+    combined.apply((values) => {
       resolve(values as T[]);
       return values;
     });
   });
 }
 
-/** Runs the recorded checks on the resolved values (in an update); throws the first problem naming its field. */
+/** Runs the recorded checks on the values as soon as they are known (see {@link resolvedForCheck}); throws the first problem naming its field. */
 export async function runLateChecks(late: LateCheck[]): Promise<void> {
   for (const { inputs, check } of late) {
     const values = await resolvedForCheck(inputs);
