@@ -4,6 +4,7 @@ import type { QuorumReport } from "../cluster/quorumReport";
 import type { CloudEtcdBackupReport } from "./backupArgs";
 import type { WorkerJoinOutputs } from "../cluster/workerJoin";
 import type { TopologyPlan } from "../topology/types";
+import { outputOfBuilt } from "../cluster/lateInputs";
 import { namesByZone, type CloudClusterNode } from "./machines";
 
 /** The outputs every cloud's `HaControlPlane` has, as built once the zones are known. */
@@ -108,7 +109,7 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
 
   /** One output of what {@link build} returned; unknown when it reported an error instead. */
   protected pick<T>(field: (built: B) => pulumi.Output<T>): pulumi.Output<T> {
-    return pulumi.output(this.getData().then((built) => (built ? field(built) : pulumi.output(pulumi.unknown)))) as pulumi.Output<T>;
+    return outputOfBuilt(this.getData(), field);
   }
 
   /** The common outputs, for the subclass's `registerOutputs` (with its own added). */

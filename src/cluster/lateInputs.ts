@@ -61,3 +61,25 @@ export async function runLateChecks(late: LateCheck[]): Promise<void> {
     if (values !== undefined) check(values);
   }
 }
+
+/**
+ * Runs `build` (which creates a component's children) at once when there is no late check, so the children
+ * register synchronously as for plain values; otherwise once every late check passed. A refused value (or a failed
+ * build) is reported with `pulumi.log.error` against `parent`, which fails the preview or update naming the field,
+ * and the result is undefined: no child is created, and {@link outputOfBuilt} outputs stay unknown instead of
+ * hanging or rejecting where nothing would catch it.
+ */
+export function buildAfterChecks<B>(late: LateCheck[], parent: pulumi.Resource, build: () => B): Promise<B | undefined> {
+  if (late.length === 0) return Promise.resolve(build());
+  return runLateChecks(late)
+    .then(build)
+    .catch(async (error: unknown) => {
+      await pulumi.log.error(error instanceof Error ? error.message : String(error), parent);
+      return undefined;
+    });
+}
+
+/** One output of what a build returned (see {@link buildAfterChecks}); unknown when nothing was built. */
+export function outputOfBuilt<B, T>(built: Promise<B | undefined>, field: (built: B) => pulumi.Output<T>): pulumi.Output<T> {
+  return pulumi.output(built.then((value) => (value ? field(value) : pulumi.output(pulumi.unknown)))) as pulumi.Output<T>;
+}

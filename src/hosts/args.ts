@@ -8,12 +8,12 @@ import type { EtcdTopology } from "../topology/types";
 export interface HostSpec {
   /** Node name (a DNS label, unique across all hosts): the Kubernetes node name or etcd member name. */
   name: string;
-  /** Address the program dials over SSH (IP or DNS name). */
-  address: string;
-  /** Address the cluster members use to reach this machine (goes into certificates and etcd URLs). @default address */
-  privateAddress?: string;
-  /** SSH login user; root, or a user with password-less sudo. */
-  user: string;
+  /** Address the program dials over SSH (IP or DNS name); may be an output (e.g. another stack's), checked once it is known. */
+  address: pulumi.Input<string>;
+  /** Address the cluster members use to reach this machine (goes into certificates and etcd URLs); may be an output. @default address */
+  privateAddress?: pulumi.Input<string>;
+  /** SSH login user; root, or a user with password-less sudo. May be an output. */
+  user: pulumi.Input<string>;
   /** SSH private key (PEM or OpenSSH); kept as a secret. */
   privateKey: pulumi.Input<string>;
   /** SSH port. @default 22 */
@@ -24,10 +24,10 @@ export interface HostSpec {
 
 /** A jump host every SSH connection goes through (`connection.proxy`). */
 export interface BastionSpec {
-  /** Address of the bastion. */
-  host: string;
-  /** SSH user on the bastion. */
-  user: string;
+  /** Address of the bastion; may be an output (e.g. another stack's). */
+  host: pulumi.Input<string>;
+  /** SSH user on the bastion; may be an output. */
+  user: pulumi.Input<string>;
   /** SSH private key for the bastion; kept as a secret. */
   privateKey: pulumi.Input<string>;
   /** SSH port of the bastion. @default 22 */
@@ -37,7 +37,9 @@ export interface BastionSpec {
 /**
  * Arguments of {@link HostsControlPlane}: a kubeadm HA control plane on machines you already have. Give the API
  * endpoint either as `apiServerEndpoint` (a load balancer you run) or as `loadBalancerHosts` (HAProxy on them,
- * optionally with a keepalived virtual IP), exactly one of the two.
+ * optionally with a keepalived virtual IP), exactly one of the two. Addresses, users and `apiServerEndpoint` may be
+ * outputs (another stack's, through a `StackReference`): they get the same checks once known (in the preview when
+ * it knows them, else during `pulumi up`), before any step touches a machine.
  */
 export interface HostsControlPlaneArgs {
   /** Cluster name: a DNS label of at most 40 characters. */
@@ -55,8 +57,8 @@ export interface HostsControlPlaneArgs {
   /** Jump host for every SSH connection. @default direct connections */
   bastion?: BastionSpec;
 
-  /** An API endpoint you already run (DNS name or IP, no scheme, no port) in front of every control plane. Refused with `loadBalancerHosts`. @default none */
-  apiServerEndpoint?: string;
+  /** An API endpoint you already run (DNS name or IP, no scheme, no port) in front of every control plane; may be an output. Refused with `loadBalancerHosts`. @default none */
+  apiServerEndpoint?: pulumi.Input<string>;
   /** Machines that run HAProxy in front of the control planes (TCP, `/readyz` checks over TLS). Refused with `apiServerEndpoint`. @default [] */
   loadBalancerHosts?: HostSpec[];
   /** Virtual IP that keepalived (VRRP) moves between `loadBalancerHosts`; the API endpoint is then this address. @default none (the endpoint is the first load-balancer host) */

@@ -9,12 +9,13 @@ import type { EtcdBackupReport } from "../cluster/backupArgs";
 import type { CertificateExpiryReport } from "../cluster/certificateExpiry";
 import type { GateObservation, QuorumReport } from "../cluster/quorumReport";
 import type { ClusterHost } from "../cluster/types";
-import { workerJoinOutputsOf } from "../cluster/workerJoin";
+import { buildAfterChecks, outputOfBuilt } from "../cluster/lateInputs";
+import { workerJoinOutputsOf, type WorkerJoinOutputs } from "../cluster/workerJoin";
 import type { NodeRole, TopologyPlan } from "../topology/types";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
 import type { HostSpec, HostsControlPlaneArgs } from "./args";
-import { clusterHostOf, hostAfter } from "./connection";
-import { validateHostsControlPlaneArgs } from "./validate";
+import { clusterAddressOf, clusterHostOf, hostAfter } from "./connection";
+import { validateHostsControlPlaneArgs, type ValidatedHostsControlPlane } from "./validate";
 
 /** Type token of {@link HostsControlPlane}. */
 export const HOSTS_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:hosts:HostsControlPlane";
@@ -24,7 +25,8 @@ export const HOSTS_CONTROL_PLANE_TYPE = "pulumi-k8s-ha:hosts:HostsControlPlane";
  * same packages and script the cloud components' cloud-init runs), an optional HAProxy (+ keepalived virtual
  * IP) load balancer on machines of its own, an external etcd tier when asked, then the cloud-neutral bootstrap.
  * Failure domains (racks, rooms, sites) play the cloud zones: the topology is checked against them before
- * anything is created, and every argument is validated synchronously (`ArgumentError` naming the field).
+ * anything is created, and every plain argument is validated synchronously (`ArgumentError` naming the field);
+ * addresses given as outputs are checked once known, before any child is created.
  */
 export class HostsControlPlane extends pulumi.ComponentResource {
   /** Admin kubeconfig (secret) for the API endpoint. */
@@ -65,6 +67,43 @@ export class HostsControlPlane extends pulumi.ComponentResource {
   constructor(name: string, args: HostsControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     const valid = validateHostsControlPlaneArgs(name, args);
     super(HOSTS_CONTROL_PLANE_TYPE, name, {}, opts);
+    // Addresses given as outputs are checked once known, before any child: then the children register after that.
+    const built = buildAfterChecks(valid.lateChecks, this, () => this.build(name, args, valid));
+    const pick = <T>(field: (cluster: BuiltHostsCluster) => pulumi.Output<T>) => outputOfBuilt(built, field);
+    this.kubeconfig = pulumi.secret(pick((b) => b.controlPlane.kubeconfig));
+    this.apiServerEndpoint = pick((b) => b.controlPlane.apiServerEndpoint);
+    this.nodes = pick((b) => b.nodes);
+    this.nodesByZone = pulumi.output(groupByZone(valid.plan.nodes));
+    this.etcdEndpoints = pick((b) => b.controlPlane.etcdEndpoints);
+    this.quorum = pick((b) => b.controlPlane.quorum);
+    this.plan = pulumi.output(valid.plan);
+    this.etcdBackup = pick((b) => (b.externalEtcd ? b.externalEtcd.etcdBackup : b.controlPlane.etcdBackup));
+    this.etcdRestore = pick((b) => b.controlPlane.etcdRestore);
+    this.certificateExpiry = pick((b) => b.controlPlane.certificateExpiry);
+    this.caCertPem = pick((b) => b.workerJoin.caCertPem);
+    this.caCertHash = pick((b) => b.workerJoin.caCertHash);
+    this.workerJoinToken = pulumi.secret(pick((b) => b.workerJoin.workerJoinToken));
+    this.workerJoinCommand = pulumi.secret(pick((b) => b.workerJoin.workerJoinCommand));
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      apiServerEndpoint: this.apiServerEndpoint,
+      nodes: this.nodes,
+      nodesByZone: this.nodesByZone,
+      etcdEndpoints: this.etcdEndpoints,
+      quorum: this.quorum,
+      plan: this.plan,
+      etcdBackup: this.etcdBackup,
+      etcdRestore: this.etcdRestore,
+      certificateExpiry: this.certificateExpiry,
+      caCertPem: this.caCertPem,
+      caCertHash: this.caCertHash,
+      workerJoinToken: this.workerJoinToken,
+      workerJoinCommand: this.workerJoinCommand,
+    });
+  }
+
+  /** Creates every child: preparation, the load balancer, external etcd, then the cloud-neutral bootstrap. */
+  private build(name: string, args: HostsControlPlaneArgs, valid: ValidatedHostsControlPlane): BuiltHostsCluster {
     const { settings, plan } = valid;
     const readyMinutes = args.hostReadyTimeoutMinutes ?? defaults.hostReadyTimeoutMinutes;
 
@@ -91,7 +130,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
             `${name}-lb`,
             {
               hosts: loadBalancerHosts.map((spec) => clusterHostOf(spec, args.bastion)),
-              backends: args.controlPlaneHosts.map((spec) => ({ name: spec.name, address: spec.privateAddress ?? spec.address })),
+              backends: args.controlPlaneHosts.map((spec) => ({ name: spec.name, address: clusterAddressOf(spec) })),
               frontendPort: settings.apiServerPort,
               backendPort: settings.apiServerPort,
               virtualIp: args.virtualIp,
@@ -103,7 +142,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
             },
             { parent: this },
           ).endpoint
-        : pulumi.output(args.apiServerEndpoint as string);
+        : pulumi.output(args.apiServerEndpoint as pulumi.Input<string>);
 
     const common = {
       clusterName: settings.clusterName,
@@ -146,44 +185,24 @@ export class HostsControlPlane extends pulumi.ComponentResource {
     );
 
     const machines = [...args.controlPlaneHosts, ...(args.etcdHosts ?? [])];
-    this.kubeconfig = controlPlane.kubeconfig;
-    this.apiServerEndpoint = controlPlane.apiServerEndpoint;
-    this.nodes = pulumi.output(
-      plan.nodes.map((node, index) => ({ name: node.name, role: node.role, zone: node.zone, address: machines[index].privateAddress ?? machines[index].address })),
-    );
-    this.nodesByZone = this.nodes.apply(groupByZone);
-    this.etcdEndpoints = controlPlane.etcdEndpoints;
-    this.quorum = controlPlane.quorum;
-    this.plan = pulumi.output(plan);
-    this.etcdBackup = externalEtcd ? externalEtcd.etcdBackup : controlPlane.etcdBackup;
-    this.etcdRestore = controlPlane.etcdRestore;
-    this.certificateExpiry = controlPlane.certificateExpiry;
-    const workerJoin = workerJoinOutputsOf(controlPlane);
-    this.caCertPem = workerJoin.caCertPem;
-    this.caCertHash = workerJoin.caCertHash;
-    this.workerJoinToken = workerJoin.workerJoinToken;
-    this.workerJoinCommand = workerJoin.workerJoinCommand;
-    this.registerOutputs({
-      kubeconfig: this.kubeconfig,
-      apiServerEndpoint: this.apiServerEndpoint,
-      nodes: this.nodes,
-      nodesByZone: this.nodesByZone,
-      etcdEndpoints: this.etcdEndpoints,
-      quorum: this.quorum,
-      plan: this.plan,
-      etcdBackup: this.etcdBackup,
-      etcdRestore: this.etcdRestore,
-      certificateExpiry: this.certificateExpiry,
-      caCertPem: this.caCertPem,
-      caCertHash: this.caCertHash,
-      workerJoinToken: this.workerJoinToken,
-      workerJoinCommand: this.workerJoinCommand,
-    });
+    const nodes = pulumi
+      .all(machines.map(clusterAddressOf))
+      .apply((addresses) => plan.nodes.map((node, index) => ({ name: node.name, role: node.role, zone: node.zone, address: addresses[index] })));
+    return { controlPlane, externalEtcd, nodes, workerJoin: workerJoinOutputsOf(controlPlane) };
   }
 }
 
+/** What {@link HostsControlPlane} built, read by its outputs. */
+interface BuiltHostsCluster {
+  controlPlane: KubeadmControlPlane;
+  externalEtcd?: EtcdCluster;
+  nodes: pulumi.Output<ClusterNode[]>;
+  workerJoin: WorkerJoinOutputs;
+}
+
+
 /** Node names per failure domain, domains in first-seen order. */
-function groupByZone(nodes: ClusterNode[]): Record<string, string[]> {
+function groupByZone(nodes: { name: string; zone: string }[]): Record<string, string[]> {
   const byZone: Record<string, string[]> = {};
   for (const node of nodes) (byZone[node.zone] ??= []).push(node.name);
   return byZone;

@@ -5,13 +5,13 @@ import { validateEtcdBackupArgs, validateEtcdRestoreArgs } from "../cluster/vali
 import { requireCertificateSettings } from "../cluster/validateCertificates";
 import { requireEtcdTopology, validatedClusterSettings } from "../cluster/validateArgs";
 import { WORKER_JOIN_TOKEN_TTL_FIELD, workerJoinTokenTtlProblem } from "../cluster/workerJoinArgs";
+import { checkNowOrWhenKnown, type LateCheck } from "../cluster/lateInputs";
 import { cidrsOverlap, parseIpv4Cidr, validatePlacement } from "../topology";
-import { validateCertSans, validateZones } from "../topology/checks";
+import { isHostAddress, validateCertSans, validateZones } from "../topology/checks";
 import type { ClusterSettings, EtcdTopology, PlannedNode, TopologyPlan } from "../topology/types";
 import type { ApiLoadBalancerArgs, BastionSpec, HostSpec, HostsControlPlaneArgs } from "./args";
 
 const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const ADDRESS = /^[A-Za-z0-9._:-]+$/;
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const INTERFACE = /^[A-Za-z0-9._@-]{1,15}$/;
 const BACKEND_NAME = /^[A-Za-z0-9._-]+$/;
@@ -25,17 +25,16 @@ export interface ValidatedHostsControlPlane {
   failureDomains: string[];
   plan: TopologyPlan;
   prepareHosts: boolean;
+  /** Checks of addresses, users or the endpoint given as outputs: run them (`runLateChecks`) before any child. */
+  lateChecks: LateCheck[];
 }
 
 const isPort = (value: unknown): boolean => typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
 const isPositiveInteger = (value: unknown): boolean => typeof value === "number" && Number.isInteger(value) && value >= 1;
 const hasValue = (value: unknown): boolean => value !== undefined && value !== null && value !== "";
 
-/** Checks one SSH-reachable machine of a list (`field[index]`). */
+/** Checks what is plain in one SSH-reachable machine of a list (`field[index]`); its addresses and user are checked by {@link checkConnectionValues}. */
 function checkHostSpec(context: string, host: HostSpec, field: string, domains: string[]): void {
-  requireArgument(typeof host.address === "string" && ADDRESS.test(host.address), context, `${field}.address`, `${JSON.stringify(host.address)} is not an IP address or DNS name. Give the address the program reaches the machine at over SSH.`);
-  requireArgument(host.privateAddress === undefined || (typeof host.privateAddress === "string" && ADDRESS.test(host.privateAddress)), context, `${field}.privateAddress`, `${JSON.stringify(host.privateAddress)} is not an IP address or DNS name. Give the address other members reach the machine at, or leave it out to use address.`);
-  requireArgument(typeof host.user === "string" && USER.test(host.user), context, `${field}.user`, `${JSON.stringify(host.user)} is not a user name. Give the SSH login user (root, or a user with password-less sudo).`);
   requireArgument(hasValue(host.privateKey), context, `${field}.privateKey`, "is missing. Give the SSH private key (e.g. from `config.requireSecret`).");
   requireArgument(host.port === undefined || isPort(host.port), context, `${field}.port`, `${JSON.stringify(host.port)} is not a TCP port. Use an integer from 1 to 65535, or leave it out for 22.`);
   requireArgument(
@@ -46,10 +45,8 @@ function checkHostSpec(context: string, host: HostSpec, field: string, domains: 
   );
 }
 
-/** Checks the bastion. */
+/** Checks what is plain in the bastion; its host and user are checked by {@link checkConnectionValues}. */
 function checkBastion(context: string, bastion: BastionSpec): void {
-  requireArgument(typeof bastion.host === "string" && ADDRESS.test(bastion.host), context, "bastion.host", `${JSON.stringify(bastion.host)} is not an IP address or DNS name.`);
-  requireArgument(typeof bastion.user === "string" && USER.test(bastion.user), context, "bastion.user", `${JSON.stringify(bastion.user)} is not a user name.`);
   requireArgument(hasValue(bastion.privateKey), context, "bastion.privateKey", "is missing. Give the bastion's SSH private key.");
   requireArgument(bastion.port === undefined || isPort(bastion.port), context, "bastion.port", `${JSON.stringify(bastion.port)} is not a TCP port. Use an integer from 1 to 65535.`);
 }
@@ -78,32 +75,111 @@ function checkVirtualIp(context: string, args: VirtualIpArgs): void {
   );
 }
 
+/** One host's connection values, as given or resolved. */
+interface HostConnection {
+  name: string;
+  address: unknown;
+  privateAddress: unknown;
+  user: unknown;
+}
+
+/** The arguments that may be outputs (addresses, users, the endpoint), as given or resolved. */
+interface ConnectionValues {
+  lists: [string, HostConnection[]][];
+  bastion?: { host: unknown; user: unknown };
+  apiServerEndpoint: unknown;
+}
+
+/** The values of {@link ConnectionValues} in one flat list (for {@link checkNowOrWhenKnown}), and back. */
+function flattenConnections(values: ConnectionValues): unknown[] {
+  return [
+    ...values.lists.flatMap(([, hosts]) => hosts.flatMap((host) => [host.address, host.privateAddress, host.user])),
+    values.bastion?.host,
+    values.bastion?.user,
+    values.apiServerEndpoint,
+  ];
+}
+
+/** {@link ConnectionValues} shaped like `shape`, with the values of {@link flattenConnections} `flat` (resolved). */
+function unflattenConnections(shape: ConnectionValues, flat: unknown[]): ConnectionValues {
+  let next = 0;
+  const take = (): unknown => flat[next++];
+  const lists = shape.lists.map(([field, hosts]): [string, HostConnection[]] => [
+    field,
+    hosts.map((host) => ({ name: host.name, address: take(), privateAddress: take(), user: take() })),
+  ]);
+  const bastion = { host: take(), user: take() };
+  return { lists, bastion: shape.bastion ? bastion : undefined, apiServerEndpoint: take() };
+}
+
 /**
- * Every host's cluster address (`privateAddress`, else `address`) is its own, is not the virtual IP, and lies outside
- * the pod and service ranges (kube-proxy and the CNI would route it into the cluster instead of to the machine).
+ * Checks the addresses, users and endpoint once known. Each is well formed; every host's cluster address
+ * (`privateAddress`, else `address`) is its own, is not the virtual IP, and lies outside the pod and service ranges
+ * (kube-proxy and the CNI would route it into the cluster instead of to the machine); a load balancer is not a
+ * control plane, and with a virtual IP has an IP address (keepalived's unicast peers).
  */
-function checkClusterAddresses(context: string, lists: [string, HostSpec[]][], settings: ClusterSettings, virtualIp: string | undefined): void {
-  const ranges = (["podSubnet", "serviceSubnet"] as const).map((field) => ({ field, value: settings[field], cidr: parseIpv4Cidr(settings[field]) }));
+function checkConnectionValues(context: string, values: ConnectionValues, settings: ClusterSettings, virtualIp: string | undefined): void {
+  for (const [field, hosts] of values.lists) {
+    hosts.forEach((host, index) => {
+      const at = `${field}[${index}]`;
+      requireArgument(isHostAddress(host.address), context, `${at}.address`, `${JSON.stringify(host.address)} is not an IP address or DNS name. Give the address the program reaches the machine at over SSH.`);
+      requireArgument(host.privateAddress === undefined || isHostAddress(host.privateAddress), context, `${at}.privateAddress`, `${JSON.stringify(host.privateAddress)} is not an IP address or DNS name. Give the address other members reach the machine at, or leave it out to use address.`);
+      requireArgument(typeof host.user === "string" && USER.test(host.user), context, `${at}.user`, `${JSON.stringify(host.user)} is not a user name. Give the SSH login user (root, or a user with password-less sudo).`);
+    });
+  }
+  if (values.bastion) {
+    const { host, user } = values.bastion;
+    requireArgument(isHostAddress(host), context, "bastion.host", `${JSON.stringify(host)} is not an IP address or DNS name.`);
+    requireArgument(typeof user === "string" && USER.test(user), context, "bastion.user", `${JSON.stringify(user)} is not a user name.`);
+  }
+  const endpoint = values.apiServerEndpoint;
+  requireArgument(
+    endpoint === undefined || isHostAddress(endpoint),
+    context,
+    "apiServerEndpoint",
+    `${JSON.stringify(endpoint)} is not a host name or IP address. Give it without scheme or port (the port is apiServerPort), e.g. "api.example.internal".`,
+  );
+
+  const clusterAddress = (host: HostConnection) => String(host.privateAddress ?? host.address);
+  const listed = (field: string) => values.lists.find(([name]) => name === field)?.[1] ?? [];
+  const controlPlaneAddresses = new Set(listed("controlPlaneHosts").map(clusterAddress));
+  listed("loadBalancerHosts").forEach((host, index) => {
+    const address = clusterAddress(host);
+    requireArgument(!controlPlaneAddresses.has(address), context, `loadBalancerHosts[${index}].address`, `${address} is also a control plane: HAProxy and kube-apiserver would both bind port ${settings.apiServerPort}. Use separate machines, or your own apiServerEndpoint.`);
+    requireArgument(virtualIp === undefined || isIP(address) !== 0, context, `loadBalancerHosts[${index}].privateAddress`, `${JSON.stringify(address)} is not an IP address; keepalived sends VRRP adverts to the peers' IP addresses. Give privateAddress as an IP.`);
+  });
+
   const seen = new Map<string, string>();
-  for (const [field, hosts] of lists) {
+  for (const [field, hosts] of values.lists) {
     hosts.forEach((host, index) => {
       const entry = `${field}[${index}]`;
       const at = `${entry}.${host.privateAddress === undefined ? "address" : "privateAddress"}`;
-      const address = host.privateAddress ?? host.address;
+      const address = clusterAddress(host);
       const first = seen.get(address);
       requireArgument(first === undefined, context, at, `${address} is also ${first}. Every machine needs its own address; give each host its own (privateAddress where they share a public one).`);
       seen.set(address, `${entry} (${host.name})`);
       requireArgument(address !== virtualIp, context, at, `${address} is also virtualIp, which keepalived moves between the load balancers. Give virtualIp a free address of their network.`);
-      const asCidr = parseIpv4Cidr(`${address}/32`);
-      for (const range of ranges) {
-        requireArgument(
-          asCidr === undefined || range.cidr === undefined || !cidrsOverlap(asCidr, range.cidr),
-          context,
-          at,
-          `${address} is inside ${range.field} ${range.value}: traffic to it would be routed into the cluster, not to the machine. Choose a ${range.field} that does not contain your machines' network.`,
-        );
-      }
+      requireOutsideClusterRanges(context, at, address, settings);
     });
+  }
+  if (typeof endpoint === "string") requireOutsideClusterRanges(context, "apiServerEndpoint", endpoint, settings);
+}
+
+/**
+ * Refuses an IP address inside the pod or service range: kube-proxy and the CNI would route traffic to it into the
+ * cluster instead of to the machine (or the virtual IP, or your load balancer). Names are not looked up.
+ */
+function requireOutsideClusterRanges(context: string, field: string, address: string, settings: ClusterSettings): void {
+  const asCidr = parseIpv4Cidr(`${address}/32`);
+  if (asCidr === undefined) return;
+  for (const rangeField of ["podSubnet", "serviceSubnet"] as const) {
+    const range = parseIpv4Cidr(settings[rangeField]);
+    requireArgument(
+      range === undefined || !cidrsOverlap(asCidr, range),
+      context,
+      field,
+      `${address} is inside ${rangeField} ${settings[rangeField]}: traffic to it would be routed into the cluster, not to the machine. Choose a ${rangeField} that does not contain your machines' network.`,
+    );
   }
 }
 
@@ -133,17 +209,9 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
       ? "cannot be combined with apiServerEndpoint. Give apiServerEndpoint (a load balancer you run) or loadBalancerHosts (HAProxy on them), not both."
       : "is missing. Give apiServerEndpoint (a load balancer you run) or loadBalancerHosts (HAProxy on them).",
   );
-  if (hasEndpoint) {
-    const endpoint = args.apiServerEndpoint as string;
-    requireArgument(
-      typeof endpoint === "string" && (isIP(endpoint) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(endpoint)),
-      context,
-      "apiServerEndpoint",
-      `${JSON.stringify(endpoint)} is not a host name or IP address. Give it without scheme or port (the port is apiServerPort), e.g. "api.example.internal".`,
-    );
-  }
   requireArgument(args.virtualIp === undefined || lbHosts.length > 0, context, "virtualIp", "needs loadBalancerHosts (keepalived runs there). Remove it or give loadBalancerHosts.");
   checkVirtualIp(context, args);
+  if (args.virtualIp !== undefined) requireOutsideClusterRanges(context, "virtualIp", args.virtualIp, settings);
   requireNodeQuirks(context, args);
   requireArgument(
     args.loadBalancerMaxConnections === undefined || (isPositiveInteger(args.loadBalancerMaxConnections) && lbHosts.length > 0),
@@ -170,14 +238,18 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
       checkHostSpec(context, host, at, failureDomains);
     });
   }
-  const controlPlaneAddresses = new Set(args.controlPlaneHosts.map((host) => host.privateAddress ?? host.address));
-  lbHosts.forEach((host, index) => {
-    const address = host.privateAddress ?? host.address;
-    requireArgument(!controlPlaneAddresses.has(address), context, `loadBalancerHosts[${index}].address`, `${address} is also a control plane: HAProxy and kube-apiserver would both bind port ${settings.apiServerPort}. Use separate machines, or your own apiServerEndpoint.`);
-    requireArgument(args.virtualIp === undefined || isIP(address) !== 0, context, `loadBalancerHosts[${index}].privateAddress`, `${JSON.stringify(address)} is not an IP address; keepalived sends VRRP adverts to the peers' IP addresses. Give privateAddress as an IP.`);
-  });
-  checkClusterAddresses(context, lists, settings, args.virtualIp);
   if (args.bastion !== undefined) checkBastion(context, args.bastion);
+  const connections: ConnectionValues = {
+    lists: lists.map(([field, hosts]) => [field, hosts.map((host) => ({ name: host.name, address: host.address, privateAddress: host.privateAddress, user: host.user }))]),
+    bastion: args.bastion,
+    apiServerEndpoint: args.apiServerEndpoint,
+  };
+  const lateChecks: LateCheck[] = [];
+  checkNowOrWhenKnown(
+    flattenConnections(connections),
+    (flat) => checkConnectionValues(context, unflattenConnections(connections, flat as unknown[]), settings, args.virtualIp),
+    lateChecks,
+  );
   validated(context, () => validateCertSans(args.extraCertSans ?? []));
   requireArgument(args.cniManifestUrl === undefined || args.cniManifestUrl === "" || /^https:\/\/\S+$/.test(args.cniManifestUrl), context, "cniManifestUrl", `${JSON.stringify(args.cniManifestUrl)} must be an https URL, or "" to skip the CNI.`);
   requireArgument(args.gateTimeoutSeconds === undefined || isPositiveInteger(args.gateTimeoutSeconds), context, "gateTimeoutSeconds", `${JSON.stringify(args.gateTimeoutSeconds)} is not a positive whole number of seconds.`);
@@ -216,6 +288,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
     failureDomains,
     plan: { etcdTopology, zones: failureDomains, nodes, quorum: placement.quorum, warnings },
     prepareHosts: args.prepareHosts ?? true,
+    lateChecks,
   };
 }
 
@@ -233,7 +306,7 @@ export function validateApiLoadBalancerArgs(name: string, args: ApiLoadBalancerA
   args.backends.forEach((backend, index) => {
     requireArgument(typeof backend.name === "string" && BACKEND_NAME.test(backend.name) && !backendNames.has(backend.name), context, `backends[${index}].name`, `${JSON.stringify(backend.name)} must be letters, digits, '.', '_' or '-', used once.`);
     backendNames.add(backend.name);
-    requireArgument(typeof backend.address !== "string" || ADDRESS.test(backend.address), context, `backends[${index}].address`, `${JSON.stringify(backend.address)} is not an IP address or DNS name.`);
+    requireArgument(typeof backend.address !== "string" || isHostAddress(backend.address), context, `backends[${index}].address`, `${JSON.stringify(backend.address)} is not an IP address or DNS name.`);
   });
   requireArgument(args.frontendPort === undefined || isPort(args.frontendPort), context, "frontendPort", `${JSON.stringify(args.frontendPort)} is not a TCP port.`);
   requireArgument(args.backendPort === undefined || isPort(args.backendPort), context, "backendPort", `${JSON.stringify(args.backendPort)} is not a TCP port.`);

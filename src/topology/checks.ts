@@ -54,8 +54,17 @@ export function validateZones(zones: unknown, field = "zones"): string[] {
   return zones as string[];
 }
 
-/** A DNS name (letters, digits, `-` and `.`, optionally starting with `*.`), at most 253 characters. */
-const DNS_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** One DNS label: letters, digits and `-`, at most 63 characters, not starting or ending with `-`. */
+const LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+/** A host name: labels joined by `.`. */
+const HOST_NAME = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
+/** A DNS name of a certificate: a host name, optionally starting with `*.`. */
+const DNS_NAME = new RegExp(`^(\\*\\.)?${LABEL}(\\.${LABEL})*$`);
+
+/** Whether `value` is an IP address or a host name (at most 253 characters): no scheme, port, path or spaces. */
+export function isHostAddress(value: unknown): value is string {
+  return typeof value === "string" && (isIP(value) !== 0 || (value.length <= 253 && HOST_NAME.test(value)));
+}
 
 /** Throws unless `value` is a list of DNS names or IP addresses, as a certificate's subject alternative names. */
 export function validateCertSans(value: unknown, field = "extraCertSans"): string[] {

@@ -1,9 +1,12 @@
 /**
  * A real HA control plane with an external etcd tier: the library's HostsControlPlane (executing mocks: real SSH,
  * keys and certificates) starts etcd 3.6 on h1-h3 with its own systemd unit, then kubeadm init/join of two
- * control planes on h4-h5 behind HAProxy + keepalived on h6-h7, with flannel. The fault: the FIRST etcd member is
- * powered off and every control plane restarted; the API servers must come back on the other members.
+ * control planes on h4-h5 behind HAProxy + keepalived on h6-h7, with flannel. Every host's address and user arrive
+ * as outputs, as an inventory stack's would: the component checks them once known, then builds every child. The
+ * fault: the FIRST etcd member is powered off and every control plane restarted; the API servers must come back on
+ * the other members.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { GateObservation, QuorumReport } from "../../src/cluster/quorumReport";
 import type { HostSpec } from "../../src/hosts";
 import { setExecutingMocks } from "./harness/executingMocks";
@@ -20,8 +23,10 @@ let quorum: QuorumReport;
 const figures: Record<string, string> = {};
 const domains = ["rack-a", "rack-b", "rack-c"];
 
+/** Host `index` with its address and user as outputs (as from a `StackReference`). */
 function spec(index: number, name: string, domain: string): HostSpec {
-    return kt.hostSpec(index, name, domain);
+    const plain = kt.hostSpec(index, name, domain);
+    return { ...plain, address: pulumi.output(plain.address), user: pulumi.output(plain.user) };
 }
 
 const kubectl = (...args: string[]): Promise<string> => kt.kubectl(kubeconfig, args);
@@ -65,6 +70,10 @@ test("bring-up: 3 external etcd members, 2 control planes behind HAProxy + keepa
         { name: "cp-0", ready: true, kubeletVersion: "v1.34.2" },
         { name: "cp-1", ready: true, kubeletVersion: "v1.34.2" },
     ]);
+    const nodes = await outputValue(cp.nodes, 60_000);
+    expect(nodes.map((node) => `${node.name}@${node.address}`)).toEqual(
+        ["cp-0", "cp-1", "etcd-0", "etcd-1", "etcd-2"].map((name, i) => `${name}@${kt.tb.hosts[[3, 4, 0, 1, 2][i]].address}`),
+    );
     const version = await kt.tb.run(kt.tb.hosts[0], "etcd --version | head -1");
     expect(version.trim()).toBe("etcd Version: 3.6.5");
 });

@@ -2,8 +2,8 @@
  * The package as a platform team gets it: `npm pack`ed from the repository, installed from the tarball into a
  * fresh consumer project, and a stack using every entry type-checked under the three module resolutions
  * TypeScript users have (commonjs with node10 resolution, node16, bundler), including a company stack that passes
- * other stacks' outputs (`StackReference.requireOutput`) as the network, admin ranges and SSH key; its policy-pack
- * directory serves the pack.
+ * other stacks' outputs (`StackReference.requireOutput`) as the network, admin ranges, SSH keys and own hosts'
+ * addresses; its policy-pack directory serves the pack.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -64,6 +64,20 @@ export const gcpFromStacks = new GcpControlPlane("shared", {
   sshPublicKey: net.requireOutput("sshPublicKey"),
   sshPrivateKey: net.requireOutput("sshPrivateKey"),
 }).quorum;
+const inventory = new pulumi.StackReference("org/inventory/lab");
+const machine = (name: string, i: number, failureDomain: string) => ({
+  name,
+  address: inventory.requireOutput("addresses").apply((list: string[]) => list[i]),
+  user: inventory.requireOutput("sshUser"),
+  privateKey: inventory.requireOutput("sshPrivateKey"),
+  failureDomain,
+});
+export const hostsFromStacks = new HostsControlPlane("shared", {
+  clusterName: "shared",
+  controlPlaneHosts: [machine("cp-0", 0, "a"), machine("cp-1", 1, "b"), machine("cp-2", 2, "c")],
+  apiServerEndpoint: inventory.requireOutput("apiEndpoint"),
+  bastion: { host: inventory.requireOutput("bastionAddress"), user: "jump", privateKey: key },
+}).workerJoinCommand;
 export const packages = Object.keys(COMPONENT_PACKAGES);
 `;
 

@@ -169,6 +169,82 @@ describe("examples/own-hosts under the real CLI", () => {
     });
 });
 
+/** A company stack: the machines' addresses and the API endpoint come from the inventory stack's outputs. */
+const INVENTORY_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { HostsControlPlane } from "pulumi-k8s-ha/hosts";
+
+const config = new pulumi.Config();
+const inventory = new pulumi.StackReference("organization/own-hosts/inventory");
+const addresses = inventory.requireOutput("addresses");
+const cluster = new HostsControlPlane("lab", {
+  clusterName: "lab",
+  controlPlaneHosts: ["cp-0", "cp-1", "cp-2"].map((name, i) => ({
+    name,
+    address: addresses.apply((list: string[]) => list[i]),
+    user: "root",
+    privateKey: config.requireSecret("sshPrivateKey"),
+    failureDomain: \`rack-\${"abc"[i]}\`,
+  })),
+  apiServerEndpoint: inventory.requireOutput("apiEndpoint"),
+});
+export const nodes = cluster.nodes;
+`;
+
+describe("own hosts whose addresses another stack exports (StackReference), under the real CLI", () => {
+    let lab: PulumiProject;
+    const sshKey = `-----BEGIN OPENSSH PRIVATE KEY-----\nE2E-${Date.now()}-NOT-A-REAL-KEY\n-----END OPENSSH PRIVATE KEY-----`;
+    const goodAddresses = ["10.219.0.1", "10.219.0.2", "10.219.0.3"];
+
+    /** Makes the `inventory` stack of the same backend export `addresses` (its state imported: it needs no program). */
+    const exportFromInventory = (addresses: string[]): void => {
+        const deployment = {
+            version: 3,
+            deployment: {
+                manifest: { time: new Date().toISOString(), magic: "", version: "" },
+                resources: [{ urn: "urn:pulumi:inventory::own-hosts::pulumi:pulumi:Stack::own-hosts-inventory", custom: false, type: "pulumi:pulumi:Stack", outputs: { addresses, apiEndpoint: "10.219.0.9" } }],
+            },
+        };
+        const file = path.join(lab.dir, "inventory.json");
+        writeFileSync(file, JSON.stringify(deployment));
+        const imported = lab.pulumi(["stack", "import", "--stack", "inventory", "--file", file]);
+        expect(imported.output).toContain("Import complete.");
+    };
+
+    beforeAll(() => {
+        lab = project("own-hosts");
+        writeFileSync(path.join(lab.dir, "index.ts"), INVENTORY_PROGRAM);
+        expect(lab.pulumi(["config", "set", "--secret", "sshPrivateKey"], sshKey).code).toBe(0);
+        expect(lab.pulumi(["stack", "init", "inventory"]).code).toBe(0);
+        expect(lab.pulumi(["stack", "select", "e2e"]).code).toBe(0);
+        lab.installStandInProviders(["tls", "random", "command"]);
+    });
+
+    test("the real engine previews every step the same addresses given plainly register, reading them in the preview", async () => {
+        exportFromInventory(goodAddresses);
+        const preview = lab.pulumi(["preview", "--json", "--show-secrets=false"]);
+        expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
+        expect(preview.output).not.toContain("E2E-");
+        const hosts = ["cp-0", "cp-1", "cp-2"].map((name, i) => ({ name, address: goodAddresses[i], user: "root", failureDomain: `rack-${"abc"[i]}` }));
+        const mocked = await registeredUnderMocks("own-hosts", undefined, [], { clusterName: "lab", controlPlaneHosts: hosts, apiServerEndpoint: "10.219.0.9", sshPrivateKey: pulumi.secret(sshKey) });
+        expect(withoutComponents(createdInPreview(preview.output)).sort()).toEqual(withoutComponents(mocked).sort());
+    });
+
+    test("a wrong address in the other stack is refused by the preview and by `pulumi up`, naming the field; no step is created", () => {
+        exportFromInventory(["10.219.0.1", "10.219.0.2", "10.219.0.1"]);
+        const refusal = "HostsControlPlane lab: controlPlaneHosts[2].address: 10.219.0.1 is also controlPlaneHosts[0] (cp-0).";
+        const preview = lab.pulumi(["preview"]);
+        expect(preview.code).not.toBe(0);
+        expect(preview.output).toContain(refusal);
+        const up = lab.pulumi(["up", "--yes"]);
+        expect(up.code).not.toBe(0);
+        expect(up.output).toContain(refusal);
+        const state = JSON.parse(lab.exportState()) as { deployment: { resources?: { type: string }[] } };
+        const created = (state.deployment.resources ?? []).map((resource) => resource.type);
+        expect(created.filter((type) => !/^pulumi:pulumi:|^pulumi:providers:|^pulumi-k8s-ha:hosts:HostsControlPlane$/.test(type))).toEqual([]);
+        for (const text of [preview.output, up.output, JSON.stringify(state)]) expect(text).not.toContain("E2E-");
+    });
+});
+
 describe.each<[string, "aws" | "gcp", string]>([
     ["aws-stacked", "aws", "aws:region: eu-west-1"],
     ["gcp-stacked", "gcp", "gcp:region: europe-west1"],

@@ -27,6 +27,7 @@ function readmeProjects(): VirtualFile[] {
     file("gcp", "index.ts", snippet("stack-gcp")),
     file("hosts", "index.ts", snippet("stack-hosts")),
     file("shared", "index.ts", snippet("stack-from-stacks")),
+    file("inventory", "index.ts", snippet("hosts-from-stacks")),
   ];
 }
 
@@ -37,7 +38,7 @@ beforeAll(() => {
 
 describe("README snippets", () => {
   test("the README marks a stack per cloud, the test of a stack and the worker join, and every marked snippet is checked", () => {
-    expect([...snippets.keys()].sort()).toEqual(["stack-aws", "stack-from-stacks", "stack-gcp", "stack-hosts", "test-aws", "worker-join"]);
+    expect([...snippets.keys()].sort()).toEqual(["hosts-from-stacks", "stack-aws", "stack-from-stacks", "stack-gcp", "stack-hosts", "test-aws", "worker-join"]);
     expect(new Set(readmeProjects().map((f) => f.snippet.name)).size).toBe(snippets.size);
     // A first stack in about 15 lines per cloud.
     for (const name of ["stack-aws", "stack-gcp", "stack-hosts", "stack-from-stacks"]) {
