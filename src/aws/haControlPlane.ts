@@ -194,7 +194,7 @@ export class HaControlPlane extends CloudHaControlPlane<AwsSettings, BuiltCluste
       etcdBackup: upload?.backup,
     });
     const controlPlane = bootstrapped.controlPlane;
-    const actualZones = machineZones(machines, this);
+    const actualZones = machineZones(machines, this, `HaControlPlane ${name}`);
 
     return {
       kubeconfig: controlPlane.kubeconfig,

@@ -4,7 +4,7 @@ import type { QuorumReport } from "../cluster/quorumReport";
 import type { CloudEtcdBackupReport } from "./backupArgs";
 import type { WorkerJoinOutputs } from "../cluster/workerJoin";
 import type { TopologyPlan } from "../topology/types";
-import { outputOfBuilt } from "../cluster/lateInputs";
+import { failDeployment, outputOfBuilt } from "../cluster/lateInputs";
 import { namesByZone, type CloudClusterNode } from "./machines";
 
 /** The outputs every cloud's `HaControlPlane` has, as built once the zones are known. */
@@ -35,9 +35,9 @@ export interface BuiltCloudCluster extends WorkerJoinOutputs {
  * The flow every cloud's `HaControlPlane` shares. The subclass validates its arguments synchronously and
  * passes the settings to this constructor (so bad input throws before anything is registered); `initialize`
  * then plans over the cloud's zones ({@link planZones}) and creates the children ({@link build}). The common
- * outputs are read from what `build` returned; when planning or building fails, the error is reported with
- * `pulumi.log.error` against the component (which fails the update) and the outputs stay unknown, instead of
- * a rejected promise that nothing would catch.
+ * outputs are read from what `build` returned. When planning fails (a value that resolved late, a cloud look-up),
+ * nothing is created, the preview or update fails with the error against the component (see {@link failDeployment}),
+ * and the outputs stay unknown.
  */
 export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extends pulumi.ComponentResource<B | undefined> {
   /** Admin kubeconfig (secret) for the load-balanced endpoint. */
@@ -139,16 +139,18 @@ export abstract class CloudHaControlPlane<S, B extends BuiltCloudCluster> extend
   /** Creates the children for the plan. */
   protected abstract build(name: string, settings: S, plan: TopologyPlan): B;
 
-  /** Plans over the cloud's zones and creates every child; reports errors instead of rejecting. */
+  /** Plans over the cloud's zones and creates every child; a refused plan fails the deployment ({@link failDeployment}), creating nothing. */
   protected async initialize(_args: pulumi.Inputs, _opts: unknown, name: string): Promise<B | undefined> {
     await Promise.resolve(); // let the constructor finish and set `settings`
     const settings = this.settings;
     if (settings === undefined) return undefined; // the constructor threw: create nothing
+    let plan: TopologyPlan;
     try {
-      return this.build(name, settings, await this.planZones(settings));
+      plan = await this.planZones(settings);
     } catch (error) {
-      await pulumi.log.error(error instanceof Error ? error.message : String(error), this);
+      failDeployment(error, this, `HaControlPlane ${name}`);
       return undefined;
     }
+    return this.build(name, settings, plan);
   }
 }

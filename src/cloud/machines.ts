@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { failDeployment } from "../cluster/lateInputs";
 import type { QuorumReport } from "../cluster/quorumReport";
 import type { ClusterHost } from "../cluster/types";
 import type { PlannedNode, TopologyPlan } from "../topology/types";
@@ -57,16 +58,16 @@ export function sshHosts(machines: CloudMachine[], access: SshAccess): ClusterHo
 
 /**
  * The zone each machine is really in, by node name, as the cloud reports it. A machine outside its planned zone
- * is reported with `pulumi.log.error` against `parent`, naming it (the update fails): the plan's fault tolerance
- * would not hold.
+ * fails the update naming it, after `context` (e.g. `HaControlPlane prod`; see {@link failDeployment}): the plan's
+ * fault tolerance would not hold. The outputs still report where each machine is.
  */
-export function machineZones(machines: CloudMachine[], parent: pulumi.Resource): pulumi.Output<Record<string, string>> {
+export function machineZones(machines: CloudMachine[], parent: pulumi.Resource, context: string): pulumi.Output<Record<string, string>> {
   return pulumi.all(machines.map(({ zone }) => zone)).apply((zones) => {
     const byName: Record<string, string> = {};
     machines.forEach(({ node }, i) => {
       byName[node.name] = zones[i];
       if (zones[i] !== node.zone) {
-        void pulumi.log.error(`${node.name}: the cloud reports the machine in zone ${zones[i]}, but the plan counts it in ${node.zone}: the quorum report's fault tolerance does not hold. Give subnets (or zones) that match, then replace the machine with rollNodes: ["${node.name}"].`, parent);
+        failDeployment(`${node.name}: the cloud reports the machine in zone ${zones[i]}, but the plan counts it in ${node.zone}: the quorum report's fault tolerance does not hold. Give subnets (or zones) that match, then replace the machine with rollNodes: ["${node.name}"].`, parent, context);
       }
     });
     return byName;

@@ -62,21 +62,47 @@ export async function runLateChecks(late: LateCheck[]): Promise<void> {
   }
 }
 
+/** How a refusal fails the deployment (see {@link failDeployment}); {@link redirectRefusals} swaps it in unit tests. */
+let reportRefusal = (refusal: pulumi.ResourceError): void => {
+  void Promise.reject(refusal);
+};
+
+/**
+ * Fails the running preview or update with `error` (a refusal found after the component was constructed: a value
+ * that resolved late, a cloud look-up), its message prefixed with `context` (e.g. `HaControlPlane prod`) like an
+ * `ArgumentError`'s. `pulumi.log.error` alone would not do: the real CLI exits 0 after it. An unhandled rejection is
+ * how a Pulumi program reports an error from async work: the Node.js language host logs it and exits non-zero. It
+ * carries no stack trace, so the host shows the message alone. Under Jest, it fails the running test with the same
+ * message (unless `refusalsDuring` of `pulumi-k8s-ha/testing` records it). The program's other work goes on.
+ */
+export function failDeployment(error: unknown, component: pulumi.Resource, context: string): void {
+  const message = error instanceof Error ? error.message : String(error);
+  const refusal = new pulumi.ResourceError(message.startsWith(`${context}: `) ? message : `${context}: ${message}`, component, true);
+  refusal.stack = undefined;
+  reportRefusal(refusal);
+}
+
+/** Hands every refusal to `reporter` instead of failing the deployment, until the returned function restores it. */
+export function redirectRefusals(reporter: (refusal: pulumi.ResourceError) => void): () => void {
+  const previous = reportRefusal;
+  reportRefusal = reporter;
+  return () => {
+    reportRefusal = previous;
+  };
+}
+
 /**
  * Runs `build` (which creates a component's children) at once when there is no late check, so the children
- * register synchronously as for plain values; otherwise once every late check passed. A refused value (or a failed
- * build) is reported with `pulumi.log.error` against `parent`, which fails the preview or update naming the field,
- * and the result is undefined: no child is created, and {@link outputOfBuilt} outputs stay unknown instead of
- * hanging or rejecting where nothing would catch it.
+ * register synchronously as for plain values; otherwise once every late check passed. A refused value fails the
+ * deployment ({@link failDeployment}) and resolves undefined: no child is created, and the {@link outputOfBuilt}
+ * outputs stay unknown (they neither hang nor reject).
  */
-export function buildAfterChecks<B>(late: LateCheck[], parent: pulumi.Resource, build: () => B): Promise<B | undefined> {
+export function buildAfterChecks<B>(late: LateCheck[], component: pulumi.Resource, context: string, build: () => B): Promise<B | undefined> {
   if (late.length === 0) return Promise.resolve(build());
-  return runLateChecks(late)
-    .then(build)
-    .catch(async (error: unknown) => {
-      await pulumi.log.error(error instanceof Error ? error.message : String(error), parent);
-      return undefined;
-    });
+  return runLateChecks(late).then(build, (error: unknown) => {
+    failDeployment(error, component, context);
+    return undefined;
+  });
 }
 
 /** One output of what a build returned (see {@link buildAfterChecks}); unknown when nothing was built. */

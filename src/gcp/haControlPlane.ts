@@ -143,7 +143,7 @@ export class HaControlPlane extends CloudHaControlPlane<GcpSettings, BuiltCluste
       etcdBackup: upload?.backup,
     });
     const controlPlane = bootstrapped.controlPlane;
-    const actualZones = machineZones(machines, this);
+    const actualZones = machineZones(machines, this, `HaControlPlane ${name}`);
     addJoinedBackends(name, controlPlanes, lb, [controlPlane.ready], this);
 
     return {

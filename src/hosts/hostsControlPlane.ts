@@ -68,7 +68,7 @@ export class HostsControlPlane extends pulumi.ComponentResource {
     const valid = validateHostsControlPlaneArgs(name, args);
     super(HOSTS_CONTROL_PLANE_TYPE, name, {}, opts);
     // Addresses given as outputs are checked once known, before any child: then the children register after that.
-    const built = buildAfterChecks(valid.lateChecks, this, () => this.build(name, args, valid));
+    const built = buildAfterChecks(valid.lateChecks, this, `HostsControlPlane ${name}`, () => this.build(name, args, valid));
     const pick = <T>(field: (cluster: BuiltHostsCluster) => pulumi.Output<T>) => outputOfBuilt(built, field);
     this.kubeconfig = pulumi.secret(pick((b) => b.controlPlane.kubeconfig));
     this.apiServerEndpoint = pick((b) => b.controlPlane.apiServerEndpoint);

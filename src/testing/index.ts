@@ -3,3 +3,4 @@ export * from "./commandOutput";
 export * from "./mocks";
 export * from "./existingNetworks";
 export * from "./outputs";
+export * from "./refusals";

@@ -1,3 +1,4 @@
+import { refusalsDuring } from "../../../src/testing";
 import * as pulumi from "@pulumi/pulumi";
 import { awsMockExistingNetwork } from "../../../src/testing";
 import { BASE_ARGS, installAwsMocks, named, ofType, outputValue, Recorder, settle, unwrap } from "./support";
@@ -138,19 +139,14 @@ describe("existing VPC checked against the plan before any child", () => {
     ["a subnet of another VPC", { privateSubnetIds: ["subnet-a", "subnet-xb", "subnet-c"] }, "privateSubnetIds[1]: subnet-xb belongs to vpc-other, not vpcId vpc-123."],
     ["one subnet as private and public", { privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"], publicSubnetIds: ["subnet-a", "subnet-pb", "subnet-pc"] }, "publicSubnetIds[0]: subnet-a is also privateSubnetIds[0]."],
     ["a VPC overlapping the pod range", { privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"], podSubnet: "172.20.128.0/17" }, "vpcId: vpc-123 (172.20.0.0/16) overlaps podSubnet 172.20.128.0/17"],
-  ])("%s is reported against the component in the preview, and no child is created", async (_label, extra, message) => {
-    const logged: string[] = [];
-    const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (text: string) => {
-      logged.push(text);
+  ])("%s fails the preview against the component, and no child is created", async (_label, extra, message) => {
+    let recorder: Awaited<ReturnType<typeof build>>["recorder"] | undefined;
+    const logged = await refusalsDuring(async () => {
+      recorder = (await build(true, "given", { ...given, ...extra })).recorder;
     });
-    try {
-      const { recorder } = await build(true, "given", { ...given, ...extra });
-      expect(logged).toHaveLength(1);
-      expect(logged[0]).toContain(message);
-      expect(recorder.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:aws:HaControlPlane"]);
-      expect(recorder.invokes.map((invoke) => invoke.token)).toContain("aws:ec2/getSubnet:getSubnet");
-    } finally {
-      spy.mockRestore();
-    }
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain(`HaControlPlane given: ${message}`);
+    expect(recorder!.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:aws:HaControlPlane"]);
+    expect(recorder!.invokes.map((invoke) => invoke.token)).toContain("aws:ec2/getSubnet:getSubnet");
   });
 });

@@ -1,3 +1,4 @@
+import { refusalsDuring } from "../../../src/testing";
 import * as pulumi from "@pulumi/pulumi";
 import { BASE_ARGS, installAwsMocks, Recorder, settle } from "./support";
 
@@ -66,30 +67,20 @@ describe.each([false, true])("bad arguments throw before any child (preview: %s)
 });
 
 describe("a region with fewer zones than asked", () => {
-  test("reports through pulumi.log.error against the component and creates no child", async () => {
+  test("fails the deployment against the component (one refusal) and creates no child", async () => {
     const recorder = await installAwsMocks(false, {
       "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ id: "us-west-1", names: ["us-west-1a", "us-west-1c"] }),
     });
-    const logged: string[] = [];
-    const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (message: string) => {
-      logged.push(message);
-    });
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on("unhandledRejection", onUnhandled);
-    try {
-      const { HaControlPlane } = await import("../../../src/aws");
-      const cluster = new HaControlPlane("small", BASE_ARGS);
+    const { HaControlPlane } = await import("../../../src/aws");
+    let cluster: InstanceType<typeof HaControlPlane> | undefined;
+    const logged = await refusalsDuring(async () => {
+      cluster = new HaControlPlane("small", BASE_ARGS);
       await settle(recorder);
-      expect(logged).toEqual([
-        "zoneCount: the region has 2 available zones (us-west-1a, us-west-1c) but 3 were asked for. Lower zoneCount, give zones, or pick another region.",
-      ]);
-      expect(recorder.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:aws:HaControlPlane"]);
-      expect(await (cluster.kubeconfig as any).isKnown).toBe(false);
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off("unhandledRejection", onUnhandled);
-      spy.mockRestore();
-    }
+    });
+    expect(logged).toEqual([
+      "HaControlPlane small: zoneCount: the region has 2 available zones (us-west-1a, us-west-1c) but 3 were asked for. Lower zoneCount, give zones, or pick another region.",
+    ]);
+    expect(recorder.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:aws:HaControlPlane"]);
+    expect(await (cluster!.kubeconfig as any).isKnown).toBe(false);
   });
 });

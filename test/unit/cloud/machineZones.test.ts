@@ -1,9 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
 import { awsMockInvokes, awsMockResourceState } from "../../../src/aws/testing";
 import { gcpMockInvokes, gcpMockResourceState } from "../../../src/gcp/testing";
+import type { CloudClusterNode } from "../../../src/cloud/machines";
+import type { QuorumReport } from "../../../src/cluster/quorumReport";
 import { installCloudMocks, outputValue, settle, type CloudMocks } from "../support/cloudMocks";
+import { refusalsDuring } from "../../../src/testing";
 
-/** Builds a cloud component whose machine `drifted` the cloud reports in `reportedZone`; returns its outputs and the errors logged. */
+/** Builds a cloud component whose machine `drifted` the cloud reports in `reportedZone`; returns its outputs and the refusals. */
 async function build(cloud: "aws" | "gcp", drifted?: { name: string; zoneField: string; reportedZone: string }) {
   const base: CloudMocks = cloud === "aws" ? { invokes: awsMockInvokes, resourceState: awsMockResourceState } : { invokes: gcpMockInvokes, resourceState: gcpMockResourceState };
   const instanceType = cloud === "aws" ? "aws:ec2/instance:Instance" : "gcp:compute/instance:Instance";
@@ -18,20 +20,16 @@ async function build(cloud: "aws" | "gcp", drifted?: { name: string; zoneField: 
     },
     false,
   );
-  const errors: string[] = [];
-  const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (message: string) => {
-    errors.push(message);
-  });
-  try {
-    const module = cloud === "aws" ? await import("../../../src/aws") : await import("../../../src/gcp");
-    const zones = cloud === "aws" ? ["eu-west-1a", "eu-west-1b", "eu-west-1c"] : ["europe-west1-b", "europe-west1-c", "europe-west1-d"];
+  const module = cloud === "aws" ? await import("../../../src/aws") : await import("../../../src/gcp");
+  const zones = cloud === "aws" ? ["eu-west-1a", "eu-west-1b", "eu-west-1c"] : ["europe-west1-b", "europe-west1-c", "europe-west1-d"];
+  let outputs: [CloudClusterNode[], QuorumReport] | undefined;
+  const errors = await refusalsDuring(async () => {
     const cluster = new module.HaControlPlane("z", { clusterName: "demo", adminCidrs: ["203.0.113.7/32"], zones, region: "europe-west1" } as any);
-    const [nodes, quorum] = await Promise.all([outputValue(cluster.nodes), outputValue(cluster.quorum)]);
+    outputs = await Promise.all([outputValue(cluster.nodes), outputValue(cluster.quorum)]);
     await settle(recorder);
-    return { nodes, quorum, errors };
-  } finally {
-    spy.mockRestore();
-  }
+  });
+  const [nodes, quorum] = outputs!;
+  return { nodes, quorum, errors };
 }
 
 describe.each([
@@ -50,7 +48,7 @@ describe.each([
     expect(nodes.find((node) => node.name === "cp-1")?.zone).toBe(zones[2]);
     expect(quorum.machineZones?.["cp-1"]).toBe(zones[2]);
     expect(errors).toEqual([
-      `cp-1: the cloud reports the machine in zone ${zones[2]}, but the plan counts it in ${zones[1]}: the quorum report's fault tolerance does not hold. Give subnets (or zones) that match, then replace the machine with rollNodes: ["cp-1"].`,
+      `HaControlPlane z: cp-1: the cloud reports the machine in zone ${zones[2]}, but the plan counts it in ${zones[1]}: the quorum report's fault tolerance does not hold. Give subnets (or zones) that match, then replace the machine with rollNodes: ["cp-1"].`,
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { refusalsDuring } from "../../../src/testing";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpMockExistingSubnetworks } from "../../../src/testing";
 import { BASE_ARGS, installGcpMocks, isSecret, isSecretInput, named, ofType, outputValue, Recorder, Seen, settle, T, unwrap } from "./support";
@@ -137,20 +138,14 @@ describe("HaControlPlane on GCP, stacked etcd (update mode)", () => {
     ["in another region", "far-subnet", "subnetwork: far-subnet is in us-central1, not region europe-west1"],
     ["of another network", "other-subnet", "subnetwork: other-subnet belongs to network other-vpc, not shared-vpc."],
     ["overlapping the pod range", "pod-range-subnet", "subnetwork: pod-range-subnet (10.244.0.0/20) overlaps podSubnet 10.244.0.0/16"],
-  ])("an existing subnetwork %s is reported against the component in the preview, and no child is created", async (_label, subnetwork, message) => {
-    const logged: string[] = [];
-    const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (text: string) => {
-      logged.push(text);
-    });
-    try {
+  ])("an existing subnetwork %s fails the preview against the component, and no child is created", async (_label, subnetwork, message) => {
+    const logged = await refusalsDuring(async () => {
       new gcp.HaControlPlane("given", { ...BASE_ARGS, network: "shared-vpc", subnetwork, zones: ZONES });
       await settle(rec);
-      expect(logged).toHaveLength(1);
-      expect(logged[0]).toContain(message);
-      expect(rec.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:gcp:HaControlPlane"]);
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain(`HaControlPlane given: ${message}`);
+    expect(rec.resources.map((r) => r.type)).toEqual(["pulumi-k8s-ha:gcp:HaControlPlane"]);
   });
 
   test("firewall: least privilege by network tag, nothing but 6443 open to 0.0.0.0/0, every rule has a source", async () => {

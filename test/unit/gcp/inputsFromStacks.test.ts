@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { gcpMockInvokes, gcpMockResourceState } from "../../../src/gcp/testing";
 import { gcpMockExistingSubnetworks } from "../../../src/testing";
+import { refusalsDuring } from "../../../src/testing";
 import { installCloudMocks, settle, type Recorder } from "../support/cloudMocks";
 
 const REGION = "europe-west1";
@@ -48,23 +49,17 @@ function referencedArgs() {
 
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
-/** Builds the component under mocks whose `org/net/prod` stack exports `outputs`; records what `pulumi.log.error` got. */
+/** Builds the component under mocks whose `org/net/prod` stack exports `outputs`; records the refusals that failed the deployment. */
 async function build(preview: boolean, args: () => Record<string, unknown>, outputs: Record<string, unknown>) {
   const recorder = await installCloudMocks(
     { invokes: { ...gcpMockInvokes, ...SUBNETWORKS }, resourceState: { ...gcpMockResourceState, [STACK_REFERENCE]: () => ({ outputs }) } },
     preview,
   );
-  const errors: string[] = [];
-  const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (message: string) => {
-    errors.push(message);
-  });
-  try {
-    const { HaControlPlane } = await import("../../../src/gcp");
+  const { HaControlPlane } = await import("../../../src/gcp");
+  const errors = await refusalsDuring(async () => {
     new HaControlPlane("co", args() as any);
     await settle(recorder, 300);
-  } finally {
-    spy.mockRestore();
-  }
+  });
   return { recorder, errors };
 }
 
@@ -95,7 +90,7 @@ describe.each([false, true])("arguments read from another stack with a wrong val
   ])("%s fails naming the field, before any child", async (_label, wrong, message) => {
     const { recorder, errors } = await build(preview, referencedArgs, { ...GOOD_OUTPUTS, ...wrong });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain(message);
+    expect(errors[0]).toContain(`HaControlPlane co: ${message}`);
     expect(recorder.resources.map((r) => r.type).sort()).toEqual(["pulumi-k8s-ha:gcp:HaControlPlane", STACK_REFERENCE]);
   });
 });

@@ -1,3 +1,4 @@
+import { refusalsDuring } from "../../../src/testing";
 import * as pulumi from "@pulumi/pulumi";
 import { BASE_ARGS, installGcpMocks, outputValue, Recorder, settle, T } from "./support";
 
@@ -79,24 +80,19 @@ describe("bad arguments throw an ArgumentError naming the field, before any chil
 });
 
 describe("asynchronous planning", () => {
-  test("a region with fewer zones than zoneCount is logged as an error naming zoneCount, and nothing is created", async () => {
-    const errors: string[] = [];
-    const spy = jest.spyOn(pulumi.log, "error").mockImplementation(async (message: string) => {
-      errors.push(message);
-    });
-    try {
-      const cp = new gcp.HaControlPlane("few", { ...BASE_ARGS });
+  test("a region with fewer zones than zoneCount fails the deployment naming zoneCount, and nothing is created", async () => {
+    let cp: InstanceType<typeof gcp.HaControlPlane> | undefined;
+    const errors = await refusalsDuring(async () => {
+      cp = new gcp.HaControlPlane("few", { ...BASE_ARGS });
       await settle(rec, 100);
-      expect(errors).toEqual([
-        'zoneCount: region "europe-west1" has 2 zone(s) (europe-west1-b, europe-west1-c), fewer than 3. Lower zoneCount or give zones.',
-      ]);
-      expect(rec.resources.map((r) => r.type)).toEqual([T.component]);
-      // The outputs stay unknown instead of rejecting: no unhandled rejection under jest or the CLI.
-      const known = await (cp.kubeconfig as any).isKnown;
-      expect(known).toBe(false);
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    expect(errors).toEqual([
+      'HaControlPlane few: zoneCount: region "europe-west1" has 2 zone(s) (europe-west1-b, europe-west1-c), fewer than 3. Lower zoneCount or give zones.',
+    ]);
+    expect(rec.resources.map((r) => r.type)).toEqual([T.component]);
+    // One refusal fails the deployment; the outputs stay unknown (they neither hang nor reject).
+    const known = await (cp!.kubeconfig as any).isKnown;
+    expect(known).toBe(false);
   });
 
   test("zoneCount: 2 with tolerateZoneFailure: false plans over the region's two zones, sorted", async () => {
