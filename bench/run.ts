@@ -1,10 +1,11 @@
 // `npm run bench`: performance benchmarks of pulumi-k8s-ha. Prints tables and writes bench/results.json.
-//   node .bench-dist/bench/run.js [--only evaluation,load,hosts,kube,engine] [--runs N] [--host-runs N] [--kube-runs N] [--engine-runs N] [--out FILE]
+//   node .bench-dist/bench/run.js [--only evaluation,inputs,load,hosts,kube,engine] [--runs N] [--host-runs N] [--kube-runs N] [--engine-runs N] [--out FILE]
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { engineBench } from "./engine/suite";
 import { evaluationBench } from "./evaluation/suite";
+import { hostInputsBench } from "./hostInputs/suite";
 import { kubeBringUpBench } from "./kubeBringUp/suite";
 import { moduleLoadBench } from "./moduleLoad/suite";
 import { realHostBench } from "./realHosts/suite";
@@ -12,6 +13,7 @@ import { REPO_ROOT } from "./support/paths";
 
 const SUITES = {
   evaluation: (options: Options) => evaluationBench(options.runs, log),
+  inputs: (options: Options) => hostInputsBench(options.runs, log),
   load: (options: Options) => moduleLoadBench(options.runs, log),
   hosts: (options: Options) => realHostBench(options.hostRuns, log),
   kube: (options: Options) => kubeBringUpBench(options.kubeRuns, log),
@@ -28,7 +30,7 @@ interface Options {
   out: string;
 }
 
-const USAGE = `usage: npm run bench -- [--only evaluation,load,hosts,kube,engine] [--runs N (default 5)] [--host-runs N (default 3)] [--kube-runs N (default 1)] [--engine-runs N (default 3)] [--out FILE (default bench/results.json)]`;
+const USAGE = `usage: npm run bench -- [--only evaluation,inputs,load,hosts,kube,engine] [--runs N (default 5)] [--host-runs N (default 3)] [--kube-runs N (default 1)] [--engine-runs N (default 3)] [--out FILE (default bench/results.json)]`;
 
 function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
