@@ -4,7 +4,8 @@ import type { QuorumReport } from "../cluster/quorumReport";
 import type { CloudEtcdBackupReport } from "./backupArgs";
 import type { WorkerJoinOutputs } from "../cluster/workerJoin";
 import type { TopologyPlan } from "../topology/types";
-import { failDeployment, outputOfBuilt } from "../cluster/lateInputs";
+import { failDeployment } from "../cluster/deploymentFailure";
+import { outputOfBuilt } from "../cluster/lateInputs";
 import { namesByZone, type CloudClusterNode } from "./machines";
 
 /** The outputs every cloud's `HaControlPlane` has, as built once the zones are known. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { failDeployment } from "../cluster/lateInputs";
+import { failDeployment } from "../cluster/deploymentFailure";
 import type { QuorumReport } from "../cluster/quorumReport";
 import type { ClusterHost } from "../cluster/types";
 import type { PlannedNode, TopologyPlan } from "../topology/types";

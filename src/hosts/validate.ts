@@ -79,7 +79,7 @@ function checkVirtualIp(context: string, args: VirtualIpArgs): void {
 interface HostConnection {
   name: string;
   address: unknown;
-  privateAddress: unknown;
+  privateAddress?: unknown;
   user: unknown;
 }
 
@@ -240,7 +240,7 @@ export function validateHostsControlPlaneArgs(name: string, args: HostsControlPl
   }
   if (args.bastion !== undefined) checkBastion(context, args.bastion);
   const connections: ConnectionValues = {
-    lists: lists.map(([field, hosts]) => [field, hosts.map((host) => ({ name: host.name, address: host.address, privateAddress: host.privateAddress, user: host.user }))]),
+    lists,
     bastion: args.bastion,
     apiServerEndpoint: args.apiServerEndpoint,
   };

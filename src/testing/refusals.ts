@@ -1,4 +1,4 @@
-import { redirectRefusals } from "../cluster/lateInputs";
+import { redirectRefusals } from "../cluster/deploymentFailure";
 
 /**
  * Runs `body` (which builds components under mocks and waits for them) and returns the messages of the refusals
